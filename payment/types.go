@@ -117,15 +117,15 @@ type Status string
 
 // Record statuses.
 const (
-	StatusPaid          Status = "paid"
-	StatusPending       Status = "pending"
-	StatusClosed        Status = "closed"  // cancelled by close (cancel=2) or closed (1142)
-	StatusExpired       Status = "expired" // 1181
-	StatusRefunded      Status = "refunded"
-	StatusPartlyRefund  Status = "partly_refunded"
-	StatusReversed      Status = "reversed"
-	StatusFailed        Status = "failed"
-	StatusNotFound      Status = "not_found"
+	StatusPaid         Status = "paid"
+	StatusPending      Status = "pending"
+	StatusClosed       Status = "closed"  // cancelled by close (cancel=2) or closed (1142)
+	StatusExpired      Status = "expired" // 1181
+	StatusRefunded     Status = "refunded"
+	StatusPartlyRefund Status = "partly_refunded"
+	StatusReversed     Status = "reversed"
+	StatusFailed       Status = "failed"
+	StatusNotFound     Status = "not_found"
 )
 
 // CancelRequest is POST /trade/v1/close or /trade/v1/reversal (§5.1).
