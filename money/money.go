@@ -1,0 +1,158 @@
+// Package money parses and formats amounts of money as integers in a
+// currency's minor unit, the way QFPay's txamt carries them.
+//
+// Amounts never pass through a float: "12.50" HKD is parsed as a decimal
+// string into 1250. Currency exponents come from CLDR (golang.org/x/text),
+// so JPY has none ("500" is 500 yen) and HKD has two.
+package money
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// MaxTxamt is the largest txamt QFPay's Int(11) field can carry.
+const MaxTxamt int64 = 99_999_999_999
+
+// Currencies are the ISO 4217 codes QFPay accepts for txcurrcd
+// (qfpay-api.md §8).
+var Currencies = []string{"AED", "AUD", "CAD", "CNY", "EUR", "HKD", "IDR", "JPY", "MMK", "MYR", "SGD", "THB", "USD"}
+
+// Currency is an ISO 4217 currency with what qfpos needs to show it.
+type Currency struct {
+	Code     string // e.g. "HKD"
+	Exponent int    // digits after the decimal point: 2 for HKD, 0 for JPY
+	Symbol   string // e.g. "HK$", "¥"; the code itself when CLDR has no symbol
+}
+
+// Errors returned by Lookup and Parse; each is wrapped with detail.
+var (
+	ErrUnknownCurrency = errors.New("unknown currency")
+	ErrEmpty           = errors.New("no amount")
+	ErrSyntax          = errors.New("not an amount")
+	ErrNotPositive     = errors.New("amount must be more than zero")
+	ErrTooPrecise      = errors.New("too many decimals")
+	ErrTooLarge        = errors.New("amount too large")
+)
+
+// Lookup returns the currency for an ISO 4217 code that QFPay accepts.
+func Lookup(code string) (Currency, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	supported := false
+	for _, c := range Currencies {
+		if c == code {
+			supported = true
+			break
+		}
+	}
+	if !supported {
+		return Currency{}, fmt.Errorf("%w %q (QFPay takes %s)", ErrUnknownCurrency, code, strings.Join(Currencies, ", "))
+	}
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return Currency{}, fmt.Errorf("%w %q", ErrUnknownCurrency, code)
+	}
+	scale, _ := currency.Standard.Rounding(unit)
+	sym := message.NewPrinter(language.English).Sprint(currency.Symbol(unit))
+	return Currency{Code: code, Exponent: scale, Symbol: sym}, nil
+}
+
+// MustLookup is Lookup for codes known to be valid; it panics otherwise.
+func MustLookup(code string) Currency {
+	c, err := Lookup(code)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Parse reads a decimal amount such as "12.50" or "12" in major units and
+// returns it in minor units. It refuses empty input, signs, exponents,
+// grouping, zero, more decimals than the currency has, and amounts above
+// max (minor units; 0 means MaxTxamt).
+func (c Currency) Parse(s string, max int64) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, ErrEmpty
+	}
+	for i, r := range s {
+		if (r < '0' || r > '9') && r != '.' {
+			if r == '-' && i == 0 {
+				return 0, fmt.Errorf("%w: %q is negative", ErrNotPositive, s)
+			}
+			return 0, fmt.Errorf("%w: %q (use digits and one '.')", ErrSyntax, s)
+		}
+	}
+	if strings.Count(s, ".") > 1 || s == "." {
+		return 0, fmt.Errorf("%w: %q (use digits and one '.')", ErrSyntax, s)
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > c.Exponent {
+		if c.Exponent == 0 {
+			return 0, fmt.Errorf("%w: %s has no decimals", ErrTooPrecise, c.Code)
+		}
+		return 0, fmt.Errorf("%w: %s has %d", ErrTooPrecise, c.Code, c.Exponent)
+	}
+	if max <= 0 || max > MaxTxamt {
+		max = MaxTxamt
+	}
+	if len(strings.TrimLeft(strings.Replace(s, ".", "", 1), "0")) > 19 {
+		return 0, fmt.Errorf("%w: the most is %s", ErrTooLarge, c.Format(max))
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q", ErrSyntax, s)
+	}
+	minor := d.Shift(int32(c.Exponent))
+	if !minor.IsInteger() {
+		return 0, fmt.Errorf("%w: %s has %d", ErrTooPrecise, c.Code, c.Exponent)
+	}
+	if minor.Sign() <= 0 {
+		return 0, ErrNotPositive
+	}
+	if minor.GreaterThan(decimal.NewFromInt(max)) {
+		return 0, fmt.Errorf("%w: the most is %s", ErrTooLarge, c.Format(max))
+	}
+	return minor.IntPart(), nil
+}
+
+// Decimal formats minor units as a plain decimal string: 1250 HKD → "12.50",
+// 500 JPY → "500".
+func (c Currency) Decimal(minor int64) string {
+	return decimal.New(minor, -int32(c.Exponent)).StringFixed(int32(c.Exponent))
+}
+
+// Format formats minor units for people: 1250 HKD → "HK$12.50",
+// 500 JPY → "¥500", with thousands separators ("HK$1,234.50").
+func (c Currency) Format(minor int64) string {
+	neg := minor < 0
+	if neg {
+		minor = -minor
+	}
+	s := c.Decimal(minor)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	sym := c.Symbol
+	if sym == c.Code {
+		sym += " "
+	}
+	if neg {
+		return "-" + sym + out
+	}
+	return sym + out
+}
