@@ -81,7 +81,7 @@ func ResolveBaseURL(s string) (string, error) {
 	case "https":
 	case "http":
 		if !IsLoopbackHost(u.Hostname()) {
-			return "", fmt.Errorf("%q: plain http is allowed only for loopback addresses; use https", s)
+			return "", fmt.Errorf("%q: plain http is allowed only for loopback addresses", s)
 		}
 	default:
 		return "", fmt.Errorf("%q: scheme must be https", s)

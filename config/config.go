@@ -1,0 +1,616 @@
+// Package config loads qfpos's one Config from, in rising precedence,
+// built-in defaults, a TOML file, the environment and command-line flags,
+// and validates it so that every invalid setting gets one clear line.
+//
+// With no QFPay credentials qfpos runs against its built-in sandbox; with
+// credentials a base URL (or region name) is required, so that no default
+// can ever move real money.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/payment"
+)
+
+// Secret is a string that never prints: fmt, %v, %s, %#v and slog show a
+// mask, so a Config can be logged without leaking the client key.
+type Secret string
+
+// String masks the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// GoString masks the secret for %#v.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// LogValue masks the secret for log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the secret itself, for signing and nothing else.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is everything qfpos is configured with.
+type Config struct {
+	AppCode       string // QFPAY_APP_CODE
+	ClientKey     Secret // QFPAY_CLIENT_KEY; never printed
+	MchID         string // QFPAY_MCHID; sent only when set
+	BaseURL       string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
+	SignType      payment.SignType
+	DB            string        // QFPOS_DB, the bbolt order file
+	Currency      string        // QFPOS_CURRENCY, ISO 4217
+	MerchantName  string        // QFPOS_MERCHANT_NAME
+	Timezone      string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
+	QRExpiry      time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
+	MaxAmount     string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
+	PollShare     float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
+	UDID          string        // QFPOS_UDID, the device id shown in QFPay's merchant portal
+	SandboxListen string        // QFPOS_SANDBOX_LISTEN, where the built-in sandbox listens
+	Kiosk         bool          // QFPOS_KIOSK, full-screen self-service mode
+	Language      string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
+	PINHash       string        // the settings PIN as a salted slow hash (never plain)
+
+	// Path is the config file read ("" if none) and the one Save writes.
+	Path string
+	// Warnings are things Load fixed or noticed that a person should read.
+	Warnings []string
+
+	loc *time.Location
+}
+
+// Sandbox reports whether qfpos runs against its built-in sandbox because
+// no credentials are configured.
+func (c *Config) Sandbox() bool { return c.AppCode == "" && c.ClientKey == "" }
+
+// Location is the merchant's time zone.
+func (c *Config) Location() *time.Location {
+	if c.loc == nil {
+		return time.Local
+	}
+	return c.loc
+}
+
+// CurrencyInfo is the configured currency (valid after Load).
+func (c *Config) CurrencyInfo() money.Currency {
+	cur, err := money.Lookup(c.Currency)
+	if err != nil {
+		return money.MustLookup("HKD")
+	}
+	return cur
+}
+
+// MaxTxamt is the largest sale in minor units of the configured currency.
+func (c *Config) MaxTxamt() int64 {
+	cur := c.CurrencyInfo()
+	if v, err := cur.Parse(c.MaxAmount, 0); err == nil {
+		return v
+	}
+	return money.MaxTxamt
+}
+
+// Mode names the environment for people: "sandbox", a region name such as
+// "hk-test", or the base URL.
+func (c *Config) Mode() string {
+	if c.Sandbox() {
+		return "sandbox"
+	}
+	if r, ok := payment.LookupRegion(c.BaseURL); ok {
+		return r.Name
+	}
+	return c.BaseURL
+}
+
+// Live reports whether payments move real money (credentials set against a
+// QFPay host, not a local sandbox or QFPay's card-only sandbox).
+func (c *Config) Live() bool {
+	if c.Sandbox() {
+		return false
+	}
+	if r, ok := payment.LookupRegion(c.BaseURL); ok {
+		return r.Live
+	}
+	return !strings.HasPrefix(c.BaseURL, "http://")
+}
+
+// Defaults returns the built-in configuration.
+func Defaults() *Config {
+	return &Config{
+		SignType:      payment.SignMD5,
+		Currency:      "HKD",
+		MerchantName:  "qfpos demo shop",
+		Timezone:      "Local",
+		QRExpiry:      5 * time.Minute,
+		MaxAmount:     "100000",
+		PollShare:     0.25,
+		SandboxListen: "127.0.0.1:0",
+		Language:      "en",
+	}
+}
+
+// DefaultPath is the config file used when none is named:
+// $XDG_CONFIG_HOME/qfpos/config.toml or its platform equivalent.
+func DefaultPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "qfpos", "config.toml")
+}
+
+// DefaultDB is the order file used when none is configured. The sandbox
+// has its own file, so demo sales never mix with real ones.
+func DefaultDB(sandbox bool) string {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, ".local", "share")
+		} else {
+			dir = os.TempDir()
+		}
+	}
+	name := "orders.db"
+	if sandbox {
+		name = "sandbox-orders.db"
+	}
+	return filepath.Join(dir, "qfpos", name)
+}
+
+// SettingError is one invalid setting: which, where it came from, what is
+// wrong, and what to do.
+type SettingError struct {
+	Setting string // the name as the person wrote it: QFPAY_BASE_URL, --db, base_url
+	Source  string // "environment", "flag", or the config file's path
+	Problem string
+	Fix     string
+
+	key string // the file key, to report each setting once
+}
+
+func (e *SettingError) Error() string {
+	s := e.Setting
+	if e.Source != "" && e.Source != "environment" && e.Source != "flag" {
+		s += " in " + e.Source
+	}
+	s += ": " + e.Problem
+	if e.Fix != "" {
+		s += "; " + e.Fix
+	}
+	return s
+}
+
+// Options says where Load reads from.
+type Options struct {
+	// Path is the config file; "" means DefaultPath, which may be absent.
+	// A named file must exist.
+	Path string
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Flags are the command-line flags that were set, by flag name
+	// without dashes (see Settings for the names).
+	Flags map[string]string
+}
+
+// setting is one configurable value and the names it goes by.
+type setting struct {
+	key  string // TOML key
+	env  string // environment variable, "" if none
+	flag string // command-line flag, "" if none
+	help string
+	set  func(c *Config, v string) (problem, fix string)
+}
+
+// Setting describes one configuration setting for help texts.
+type Setting struct{ Key, Env, Flag, Help string }
+
+// Settings lists every setting with its file key, environment variable and
+// flag name.
+func Settings() []Setting {
+	out := make([]Setting, len(settings))
+	for i, s := range settings {
+		out[i] = Setting{s.key, s.env, s.flag, s.help}
+	}
+	return out
+}
+
+var settings = []setting{
+	{"app_code", "QFPAY_APP_CODE", "app-code", "QFPay app code (X-QF-APPCODE)", func(c *Config, v string) (string, string) {
+		c.AppCode = strings.TrimSpace(v)
+		return "", ""
+	}},
+	{"client_key", "QFPAY_CLIENT_KEY", "", "QFPay client key (never printed)", func(c *Config, v string) (string, string) {
+		c.ClientKey = Secret(strings.TrimSpace(v))
+		return "", ""
+	}},
+	{"mchid", "QFPAY_MCHID", "mchid", "QFPay merchant id, only if QFPay issued one", func(c *Config, v string) (string, string) {
+		c.MchID = strings.TrimSpace(v)
+		if len(c.MchID) > 16 {
+			return "is longer than QFPay's 16 characters", "copy it again from QFPay's welcome e-mail"
+		}
+		return "", ""
+	}},
+	{"base_url", "QFPAY_BASE_URL", "base-url", "QFPay API URL or region (" + strings.Join(payment.RegionNames(), ", ") + ")", func(c *Config, v string) (string, string) {
+		if strings.TrimSpace(v) == "" {
+			c.BaseURL = ""
+			return "", ""
+		}
+		u, err := payment.ResolveBaseURL(v)
+		if err != nil {
+			return err.Error(), "use a region name such as hk or hk-test, or an https:// URL"
+		}
+		c.BaseURL = u
+		return "", ""
+	}},
+	{"sign_type", "QFPAY_SIGN_TYPE", "sign-type", "MD5 (default) or SHA256", func(c *Config, v string) (string, string) {
+		t, err := payment.ParseSignType(v)
+		if err != nil {
+			return fmt.Sprintf("%q is not a signature type", v), "use MD5 or SHA256"
+		}
+		c.SignType = t
+		return "", ""
+	}},
+	{"db", "QFPOS_DB", "db", "the order file (bbolt)", func(c *Config, v string) (string, string) {
+		c.DB = strings.TrimSpace(v)
+		return "", ""
+	}},
+	{"currency", "QFPOS_CURRENCY", "currency", "ISO 4217 currency, default HKD", func(c *Config, v string) (string, string) {
+		cur, err := money.Lookup(v)
+		if err != nil {
+			return fmt.Sprintf("%q is not a currency QFPay takes", v), "use one of " + strings.Join(money.Currencies, ", ")
+		}
+		c.Currency = cur.Code
+		return "", ""
+	}},
+	{"merchant_name", "QFPOS_MERCHANT_NAME", "merchant-name", "name shown to customers", func(c *Config, v string) (string, string) {
+		c.MerchantName = strings.TrimSpace(v)
+		return "", ""
+	}},
+	{"timezone", "QFPOS_TIMEZONE", "timezone", "IANA zone for txdtm and days, e.g. Asia/Hong_Kong", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			v = "Local"
+		}
+		if _, err := time.LoadLocation(v); err != nil {
+			return fmt.Sprintf("%q is not a time zone", v), "use an IANA name such as Asia/Hong_Kong"
+		}
+		c.Timezone = v
+		return "", ""
+	}},
+	{"qr_expiry", "QFPOS_QR_EXPIRY", "qr-expiry", "how long a QR stays payable, 5m to 120m", func(c *Config, v string) (string, string) {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Sprintf("%q is not a duration", v), "write it like 5m or 30m"
+		}
+		if d < 5*time.Minute || d > 120*time.Minute || d%time.Minute != 0 {
+			return fmt.Sprintf("%s is outside QFPay's range", d), "use whole minutes from 5m to 120m"
+		}
+		c.QRExpiry = d
+		return "", ""
+	}},
+	{"max_amount", "QFPOS_MAX_AMOUNT", "max-amount", "largest sale in major units, e.g. 100000", func(c *Config, v string) (string, string) {
+		c.MaxAmount = strings.TrimSpace(v)
+		return "", ""
+	}},
+	{"poll_share", "QFPOS_POLL_SHARE", "", "share of QFPay's 400 requests/min this device may use (0.01–1)", func(c *Config, v string) (string, string) {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f <= 0 || f > 1 {
+			return fmt.Sprintf("%q is not a share between 0 and 1", v), "use for example 0.25 when four devices share one merchant"
+		}
+		c.PollShare = f
+		return "", ""
+	}},
+	{"udid", "QFPOS_UDID", "udid", "device id shown in QFPay's merchant portal (≤40 chars)", func(c *Config, v string) (string, string) {
+		c.UDID = strings.TrimSpace(v)
+		if len(c.UDID) > 40 {
+			return "is longer than QFPay's 40 characters", "shorten it"
+		}
+		return "", ""
+	}},
+	{"sandbox_listen", "QFPOS_SANDBOX_LISTEN", "sandbox-listen", "address the built-in sandbox listens on (0.0.0.0:PORT lets phones pay)", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Sprintf("%q is not HOST:PORT", v), "write it like 127.0.0.1:8765 or 0.0.0.0:8765"
+		}
+		c.SandboxListen = v
+		return "", ""
+	}},
+	{"kiosk", "QFPOS_KIOSK", "kiosk", "self-service kiosk mode (true/false)", func(c *Config, v string) (string, string) {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Sprintf("%q is not true or false", v), ""
+		}
+		c.Kiosk = b
+		return "", ""
+	}},
+	{"language", "QFPOS_LANGUAGE", "language", "en, zh-Hant or zh-Hans", func(c *Config, v string) (string, string) {
+		switch l := strings.TrimSpace(v); strings.ToLower(l) {
+		case "en", "zh-hant", "zh-hans":
+			c.Language = map[string]string{"en": "en", "zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}[strings.ToLower(l)]
+			return "", ""
+		}
+		return fmt.Sprintf("%q is not a language qfpos speaks", v), "use en, zh-Hant or zh-Hans"
+	}},
+	{"pin_hash", "", "", "settings PIN, as written by the app (a salted hash)", func(c *Config, v string) (string, string) {
+		c.PINHash = strings.TrimSpace(v)
+		return "", ""
+	}},
+}
+
+// Load reads the configuration, validates it and returns it. The error,
+// if any, joins one *SettingError per invalid setting.
+func Load(opts Options) (*Config, error) {
+	c := Defaults()
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var errs []error
+	failed := map[string]bool{} // file keys of settings already reported
+	apply := func(s setting, name, source, v string) {
+		if problem, fix := s.set(c, v); problem != "" {
+			errs = append(errs, &SettingError{Setting: name, Source: source, Problem: problem, Fix: fix})
+			failed[s.key] = true
+		}
+	}
+
+	// 1. The file.
+	path, explicit := opts.Path, opts.Path != ""
+	if !explicit {
+		if p, ok := lookup("QFPOS_CONFIG"); ok && p != "" {
+			path, explicit = p, true
+		} else {
+			path = DefaultPath()
+		}
+	}
+	if path != "" {
+		values, err := readFile(path)
+		switch {
+		case err == nil:
+			c.Path = path
+			keys := make([]string, 0, len(values))
+			for k := range values {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				s, ok := byKey(k)
+				if !ok {
+					errs = append(errs, &SettingError{Setting: k, Source: path, Problem: "is not a qfpos setting", Fix: "remove it (settings: " + strings.Join(keyNames(), ", ") + ")"})
+					continue
+				}
+				apply(s, k, path, values[k])
+			}
+			if values["client_key"] != "" {
+				if w, err := protect(path); err != nil {
+					errs = append(errs, err)
+				} else if w != "" {
+					c.Warnings = append(c.Warnings, w)
+				}
+			}
+		case errors.Is(err, os.ErrNotExist) && !explicit:
+			c.Path = path // Save writes here
+		default:
+			errs = append(errs, &SettingError{Setting: "config file", Source: "flag", Problem: err.Error(), Fix: "check --config / QFPOS_CONFIG"})
+		}
+	}
+
+	// 2. The environment.
+	for _, s := range settings {
+		if s.env == "" {
+			continue
+		}
+		if v, ok := lookup(s.env); ok {
+			apply(s, s.env, "environment", v)
+		}
+	}
+
+	// 3. Flags.
+	for name, v := range opts.Flags {
+		s, ok := byFlag(name)
+		if !ok {
+			continue
+		}
+		apply(s, "--"+name, "flag", v)
+	}
+
+	for _, err := range c.validate() {
+		var se *SettingError
+		if errors.As(err, &se) && failed[se.key] {
+			continue // one line per setting
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// validate checks what single settings cannot: credentials that belong
+// together, and settings that depend on the currency.
+func (c *Config) validate() []error {
+	var errs []error
+	switch {
+	case c.AppCode != "" && c.ClientKey == "":
+		errs = append(errs, &SettingError{Setting: "QFPAY_CLIENT_KEY", key: "client_key", Problem: "is missing while QFPAY_APP_CODE is set", Fix: "set both for QFPay, or neither for the sandbox"})
+	case c.AppCode == "" && c.ClientKey != "":
+		errs = append(errs, &SettingError{Setting: "QFPAY_APP_CODE", key: "app_code", Problem: "is missing while QFPAY_CLIENT_KEY is set", Fix: "set both for QFPay, or neither for the sandbox"})
+	case !c.Sandbox() && c.BaseURL == "":
+		errs = append(errs, &SettingError{Setting: "QFPAY_BASE_URL", key: "base_url", Problem: "is required when credentials are set (there is no default that could move real money)", Fix: "set it to a region such as hk-test or hk, or to an https:// URL"})
+	}
+	if c.Sandbox() && c.MchID != "" {
+		errs = append(errs, &SettingError{Setting: "QFPAY_MCHID", key: "mchid", Problem: "is set but there are no credentials", Fix: "set QFPAY_APP_CODE and QFPAY_CLIENT_KEY too, or unset it"})
+	}
+	cur := c.CurrencyInfo()
+	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
+		errs = append(errs, &SettingError{Setting: "QFPOS_MAX_AMOUNT", key: "max_amount", Problem: fmt.Sprintf("%q is not a %s amount (%v)", c.MaxAmount, cur.Code, err), Fix: "write it like 100000"})
+	}
+	if loc, err := time.LoadLocation(c.Timezone); err == nil {
+		c.loc = loc
+	}
+	if c.DB == "" {
+		c.DB = DefaultDB(c.Sandbox())
+	}
+	if c.UDID == "" {
+		if h, err := os.Hostname(); err == nil {
+			if len(h) > 40 {
+				h = h[:40]
+			}
+			c.UDID = h
+		}
+	}
+	return errs
+}
+
+func byKey(k string) (setting, bool) {
+	for _, s := range settings {
+		if s.key == k {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+func byFlag(f string) (setting, bool) {
+	for _, s := range settings {
+		if s.flag != "" && s.flag == f {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+func keyNames() []string {
+	var names []string
+	for _, s := range settings {
+		names = append(names, s.key)
+	}
+	return names
+}
+
+// readFile decodes a TOML config file into string values per key.
+func readFile(path string) (map[string]string, error) {
+	raw := map[string]any{}
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	values := make(map[string]string, len(raw))
+	for k, v := range raw {
+		switch v := v.(type) {
+		case string:
+			values[k] = v
+		case bool:
+			values[k] = strconv.FormatBool(v)
+		case int64:
+			values[k] = strconv.FormatInt(v, 10)
+		case float64:
+			values[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			values[k] = fmt.Sprint(v)
+		}
+	}
+	return values, nil
+}
+
+// protect makes sure a config file holding the client key is readable by
+// its owner only: it fixes the mode when it can and refuses otherwise.
+func protect(path string) (warning string, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", &SettingError{Setting: "client_key", Source: path, Problem: err.Error()}
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return "", nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return "", &SettingError{Setting: "client_key", Source: path,
+			Problem: fmt.Sprintf("the file holds the client key but is readable by others (mode %04o) and cannot be fixed: %v", fi.Mode().Perm(), err),
+			Fix:     "run: chmod 600 " + path}
+	}
+	return fmt.Sprintf("%s holds the client key and was readable by others (mode %04o); qfpos set it to 0600", path, fi.Mode().Perm()), nil
+}
+
+// Save writes the settings that differ from the defaults to c.Path (mode
+// 0600, atomically), for the GUI's settings screen.
+func (c *Config) Save() error {
+	if c.Path == "" {
+		return errors.New("config: no file to save to")
+	}
+	d := Defaults()
+	out := map[string]any{}
+	put := func(k string, v, def any) {
+		if v != def {
+			out[k] = v
+		}
+	}
+	put("app_code", c.AppCode, d.AppCode)
+	put("client_key", string(c.ClientKey), string(d.ClientKey))
+	put("mchid", c.MchID, d.MchID)
+	if c.BaseURL != "" {
+		out["base_url"] = c.BaseURL
+	}
+	put("sign_type", string(c.SignType), string(d.SignType))
+	if c.DB != DefaultDB(c.Sandbox()) {
+		put("db", c.DB, "")
+	}
+	put("currency", c.Currency, d.Currency)
+	put("merchant_name", c.MerchantName, d.MerchantName)
+	put("timezone", c.Timezone, d.Timezone)
+	if c.QRExpiry != d.QRExpiry {
+		out["qr_expiry"] = c.QRExpiry.String()
+	}
+	put("max_amount", c.MaxAmount, d.MaxAmount)
+	if c.PollShare != d.PollShare {
+		out["poll_share"] = c.PollShare
+	}
+	put("sandbox_listen", c.SandboxListen, d.SandboxListen)
+	put("kiosk", c.Kiosk, d.Kiosk)
+	put("language", c.Language, d.Language)
+	put("pin_hash", c.PINHash, d.PINHash)
+
+	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.Path), ".config-*.toml")
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := toml.NewEncoder(tmp).Encode(out); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), c.Path); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package config_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qfpos/qfpos/config"
+	"github.com/qfpos/qfpos/payment"
+)
+
+const key = "0123456789ABCDEF0123456789ABCDEF"
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func writeFile(t *testing.T, body string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsAreSandbox(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	c, err := config.Load(config.Options{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sandbox() || c.Mode() != "sandbox" || c.Live() {
+		t.Errorf("no credentials: Sandbox=%v Mode=%q Live=%v", c.Sandbox(), c.Mode(), c.Live())
+	}
+	if c.Currency != "HKD" || c.SignType != payment.SignMD5 || c.QRExpiry != 5*time.Minute {
+		t.Errorf("defaults = %+v", c)
+	}
+	if !strings.HasSuffix(c.DB, filepath.Join("qfpos", "sandbox-orders.db")) {
+		t.Errorf("sandbox DB = %q", c.DB)
+	}
+}
+
+func TestLayering(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	path := writeFile(t, `
+currency = "JPY"
+merchant_name = "From file"
+qr_expiry = "10m"
+kiosk = true
+`, 0o644)
+	c, err := config.Load(config.Options{
+		Path: path,
+		LookupEnv: env(map[string]string{
+			"QFPOS_MERCHANT_NAME": "From env",
+			"QFPOS_CURRENCY":      "CNY",
+			"QFPAY_APP_CODE":      "APPCODE",
+			"QFPAY_CLIENT_KEY":    key,
+			"QFPAY_BASE_URL":      "hk-test",
+			"QFPAY_SIGN_TYPE":     "sha256",
+		}),
+		Flags: map[string]string{"currency": "USD", "db": "/tmp/x.db"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"Currency": "USD", "MerchantName": "From env", "QRExpiry": 10 * time.Minute, "Kiosk": true,
+		"BaseURL": "https://test-openapi-hk.qfapi.com", "SignType": payment.SignSHA256, "DB": "/tmp/x.db",
+		"Mode": "hk-test", "Sandbox": false, "Live": true,
+	}
+	got := map[string]any{
+		"Currency": c.Currency, "MerchantName": c.MerchantName, "QRExpiry": c.QRExpiry, "Kiosk": c.Kiosk,
+		"BaseURL": c.BaseURL, "SignType": c.SignType, "DB": c.DB, "Mode": c.Mode(), "Sandbox": c.Sandbox(), "Live": c.Live(),
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %v, want %v", k, got[k], w)
+		}
+	}
+}
+
+func TestInvalidSettings(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	creds := map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range creds {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the setting named at the start of the line
+	}{
+		{"no base url with credentials", creds, "QFPAY_BASE_URL: is required"},
+		{"remote http", with(map[string]string{"QFPAY_BASE_URL": "http://openapi-hk.qfapi.com"}), "QFPAY_BASE_URL: "},
+		{"not a url", with(map[string]string{"QFPAY_BASE_URL": "mars"}), "QFPAY_BASE_URL: "},
+		{"ftp", with(map[string]string{"QFPAY_BASE_URL": "ftp://x.example"}), "QFPAY_BASE_URL: "},
+		{"key without app code", map[string]string{"QFPAY_CLIENT_KEY": key}, "QFPAY_APP_CODE: is missing"},
+		{"app code without key", map[string]string{"QFPAY_APP_CODE": "A"}, "QFPAY_CLIENT_KEY: is missing"},
+		{"sign type", map[string]string{"QFPAY_SIGN_TYPE": "SHA1"}, "QFPAY_SIGN_TYPE: "},
+		{"currency", map[string]string{"QFPOS_CURRENCY": "GBP"}, "QFPOS_CURRENCY: "},
+		{"timezone", map[string]string{"QFPOS_TIMEZONE": "Mars/Base"}, "QFPOS_TIMEZONE: "},
+		{"expiry short", map[string]string{"QFPOS_QR_EXPIRY": "1m"}, "QFPOS_QR_EXPIRY: "},
+		{"expiry long", map[string]string{"QFPOS_QR_EXPIRY": "3h"}, "QFPOS_QR_EXPIRY: "},
+		{"expiry seconds", map[string]string{"QFPOS_QR_EXPIRY": "5m30s"}, "QFPOS_QR_EXPIRY: "},
+		{"max amount", map[string]string{"QFPOS_MAX_AMOUNT": "lots"}, "QFPOS_MAX_AMOUNT: "},
+		{"mchid alone", map[string]string{"QFPAY_MCHID": "M1"}, "QFPAY_MCHID: "},
+		{"mchid long", map[string]string{"QFPAY_MCHID": "12345678901234567"}, "QFPAY_MCHID: "},
+		{"kiosk", map[string]string{"QFPOS_KIOSK": "maybe"}, "QFPOS_KIOSK: "},
+		{"language", map[string]string{"QFPOS_LANGUAGE": "fr"}, "QFPOS_LANGUAGE: "},
+		{"listen", map[string]string{"QFPOS_SANDBOX_LISTEN": "8080"}, "QFPOS_SANDBOX_LISTEN: "},
+		{"poll share", map[string]string{"QFPOS_POLL_SHARE": "2"}, "QFPOS_POLL_SHARE: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(config.Options{LookupEnv: env(tt.env)})
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], tt.want) {
+				t.Fatalf("error = %q, want one line starting %q", err, tt.want)
+			}
+			var se *config.SettingError
+			if !errors.As(err, &se) {
+				t.Fatalf("error is not a *SettingError: %T", err)
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Fatal("error shows the client key")
+			}
+		})
+	}
+}
+
+func TestLoopbackHTTPAllowed(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost:1234/", "http://[::1]:9"} {
+		c, err := config.Load(config.Options{LookupEnv: env(map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key, "QFPAY_BASE_URL": u})})
+		if err != nil {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if c.Live() {
+			t.Errorf("%s counted as live", u)
+		}
+	}
+}
+
+func TestConfigFileWithKeyIsProtected(t *testing.T) {
+	path := writeFile(t, `app_code = "A"
+client_key = "`+key+`"
+base_url = "hk-test"
+`, 0o644)
+	c, err := config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %04o, want 0600", fi.Mode().Perm())
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "0600") {
+		t.Errorf("warnings = %q", c.Warnings)
+	}
+	if c.ClientKey.Reveal() != key {
+		t.Error("key not loaded")
+	}
+}
+
+func TestUnknownKeyAndMissingFile(t *testing.T) {
+	path := writeFile(t, "colour = \"red\"\n", 0o600)
+	_, err := config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if err == nil || !strings.HasPrefix(err.Error(), "colour in "+path+": is not a qfpos setting") {
+		t.Errorf("unknown key: %v", err)
+	}
+	_, err = config.Load(config.Options{Path: filepath.Join(t.TempDir(), "nope.toml"), LookupEnv: env(nil)})
+	if err == nil {
+		t.Error("a named missing file loaded")
+	}
+	bad := writeFile(t, "currency = \n", 0o600)
+	if _, err := config.Load(config.Options{Path: bad, LookupEnv: env(nil)}); err == nil {
+		t.Error("broken TOML loaded")
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	c := config.Defaults()
+	c.ClientKey = config.Secret(key)
+	var sb strings.Builder
+	slog.New(slog.NewTextHandler(&sb, nil)).Info("config", "key", c.ClientKey, "cfg", c)
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c.ClientKey), sb.String()} {
+		if strings.Contains(s, key) {
+			t.Errorf("key printed in %q", s)
+		}
+	}
+}
+
+func TestSaveRoundTrip(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	dir := t.TempDir()
+	c := config.Defaults()
+	c.Path = filepath.Join(dir, "sub", "config.toml")
+	c.AppCode, c.ClientKey, c.BaseURL = "A", config.Secret(key), "https://openapi-hk.qfapi.com"
+	c.MerchantName, c.QRExpiry, c.Kiosk, c.Language, c.PINHash = "Café 咖啡", 15*time.Minute, true, "zh-Hant", "argon:abc"
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(c.Path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved file mode %v, %v", fi.Mode().Perm(), err)
+	}
+	got, err := config.Load(config.Options{Path: c.Path, LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AppCode != "A" || got.ClientKey != c.ClientKey || got.BaseURL != c.BaseURL || got.MerchantName != c.MerchantName ||
+		got.QRExpiry != c.QRExpiry || !got.Kiosk || got.Language != "zh-Hant" || got.PINHash != "argon:abc" {
+		t.Errorf("round trip = %+v", got)
+	}
+}
