@@ -27,24 +27,27 @@ func (s State) Final() bool {
 }
 
 // Order is one sale attempt: one out_trade_no at QFPay.
+//
+// The store keeps it as JSON under the tags below: they are the on-disk
+// format, so renaming one needs a migration (see store.go).
 type Order struct {
-	OutTradeNo string    // ours: unique, unguessable
-	PayType    string    // 800201 or 800207
-	Amount     int64     // txamt, minor units of Currency
-	Currency   string    // ISO 4217
-	GoodsName  string    // goods_name
-	CreatedAt  time.Time // UTC
-	TxDtm      string    // txdtm as sent, in the merchant's zone
-	Zone       string    // IANA name of the merchant's zone TxDtm is in
-	SysSN      string    // QFPay's transaction number, once known
-	QRCode     string    // the payable QR content, once known
-	ExpiresAt  time.Time // when the QR stops being payable (UTC)
-	State      State
-	RespCd     string // last respcd seen for this order
-	RespMsg    string // last message seen
-	PaidAt     time.Time
-	Refunds    []Refund
-	History    []Change
+	OutTradeNo string    `json:"out_trade_no"`         // ours: unique, unguessable
+	PayType    string    `json:"pay_type,omitempty"`   // 800201 or 800207
+	Amount     int64     `json:"txamt"`                // txamt, minor units of Currency
+	Currency   string    `json:"txcurrcd"`             // ISO 4217
+	GoodsName  string    `json:"goods_name,omitempty"` // goods_name
+	CreatedAt  time.Time `json:"created_at"`           // UTC
+	TxDtm      string    `json:"txdtm,omitempty"`      // txdtm as sent, in the merchant's zone
+	Zone       string    `json:"zone,omitempty"`       // IANA name of the merchant's zone TxDtm is in
+	SysSN      string    `json:"syssn,omitempty"`      // QFPay's transaction number, once known
+	QRCode     string    `json:"qrcode,omitempty"`     // the payable QR content, once known
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`  // when the QR stops being payable (UTC)
+	State      State     `json:"state"`
+	RespCd     string    `json:"respcd,omitempty"`  // last respcd seen for this order
+	RespMsg    string    `json:"respmsg,omitempty"` // last message seen
+	PaidAt     time.Time `json:"paid_at,omitzero"`
+	Refunds    []Refund  `json:"refunds,omitempty"`
+	History    []Change  `json:"history,omitempty"`
 }
 
 // RefundState is where a refund stands.
@@ -58,25 +61,30 @@ const (
 	RefundFailed   RefundState = "failed"
 )
 
+// Final reports whether the refund's outcome is settled (done or failed).
+func (r RefundState) Final() bool {
+	return r == RefundDone || r == RefundFailed
+}
+
 // Refund is one refund of a paid order, with its own out_trade_no.
 type Refund struct {
-	OutTradeNo string
-	Amount     int64
-	SysSN      string
-	TxDtm      string
-	State      RefundState
-	RespCd     string
-	RespMsg    string
-	CreatedAt  time.Time
+	OutTradeNo string      `json:"out_trade_no"`
+	Amount     int64       `json:"txamt"`
+	SysSN      string      `json:"syssn,omitempty"`
+	TxDtm      string      `json:"txdtm,omitempty"`
+	State      RefundState `json:"state"`
+	RespCd     string      `json:"respcd,omitempty"`
+	RespMsg    string      `json:"respmsg,omitempty"`
+	CreatedAt  time.Time   `json:"created_at,omitzero"`
 }
 
 // Change is one entry in an order's history.
 type Change struct {
-	At     time.Time // UTC
-	From   State
-	To     State
-	Cause  string // what caused it, e.g. "query respcd=0000", "cancel by cashier"
-	RespCd string
+	At     time.Time `json:"at"` // UTC
+	From   State     `json:"from,omitempty"`
+	To     State     `json:"to"`
+	Cause  string    `json:"cause,omitempty"` // what caused it, e.g. "query respcd=0000", "cancel by cashier"
+	RespCd string    `json:"respcd,omitempty"`
 }
 
 // SetState moves the order to state to, recording the change in its
@@ -98,4 +106,20 @@ func (o *Order) Refunded() int64 {
 		}
 	}
 	return n
+}
+
+// Pending reports whether the order still needs attention: its State is not
+// Final, or one of its refunds is not final (RefundCreating, RefundUnknown,
+// or a state this version does not know). These are the orders
+// Store.NotFinal returns.
+func (o *Order) Pending() bool {
+	if !o.State.Final() {
+		return true
+	}
+	for _, r := range o.Refunds {
+		if !r.State.Final() {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,294 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/qfpos/qfpos/money"
+	bolt "go.etcd.io/bbolt"
+)
+
+// DefaultListLimit is the page size of List when ListQuery.Limit is not set.
+const DefaultListLimit = 50
+
+// ListQuery selects orders for List.
+type ListQuery struct {
+	From, To time.Time // CreatedAt in [From, To); a zero time is no bound
+	State    State     // only orders in this state; "" for any
+	Search   string    // only out_trade_nos containing this, ignoring case; "" for any
+	Limit    int       // page size; 0 or less means DefaultListLimit
+	Cursor   string    // "" for the first page, else the next cursor List returned
+}
+
+// List returns one page of the orders ListQuery selects, newest first, and
+// the cursor of the next page ("" when there is none). Pass it back in
+// ListQuery.Cursor, with the rest of the query unchanged, for the next
+// page: paging gives every order exactly once, even while new ones come in.
+//
+// It walks the time index over the range and decodes only the orders it
+// returns.
+func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	var after []byte
+	if q.Cursor != "" {
+		after, err = base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(after) <= 8 {
+			return nil, "", fmt.Errorf("%w: cursor %q", ErrInvalid, q.Cursor)
+		}
+	}
+	search := []byte(q.Search)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bucketOrders)
+		var last []byte
+		return scan(tx, q.From, q.To, true, after, func(k, v []byte) (bool, error) {
+			if len(search) > 0 && !containsFold(k[8:], search) {
+				return true, nil
+			}
+			if q.State != "" {
+				sum, err := decodeSummary(v)
+				if err != nil {
+					return false, err
+				}
+				if sum.state != q.State {
+					return true, nil
+				}
+			}
+			if len(orders) == limit {
+				next = base64.RawURLEncoding.EncodeToString(last)
+				return false, nil
+			}
+			data := ob.Get(k[8:])
+			if data == nil {
+				return false, fmt.Errorf("store: by_time entry %q has no order", k[8:])
+			}
+			o, err := decode(data)
+			if err != nil {
+				return false, err
+			}
+			orders = append(orders, o)
+			last = bytes.Clone(k)
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return orders, next, nil
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case.
+func containsFold(s, sub []byte) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if bytes.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// Total is the sum of the orders of one currency in one state.
+type Total struct {
+	Currency string
+	State    State
+	Count    int   // number of orders
+	Amount   int64 // sum of their txamt, minor units
+	Refunded int64 // sum of their done refunds, minor units
+}
+
+// stateOrder is the order Totals lists states in.
+var stateOrder = []State{StateCreating, StateAwaiting, StateUnknown, StatePaid, StateFailed, StateExpired, StateCancelled}
+
+// Totals sums the orders with CreatedAt in [from, to) by currency and
+// state, sorted by currency, then state in the order of their constants.
+// A day is whatever the caller says: pass the bounds of the local day. It
+// reads the time index only.
+func (s *Store) Totals(from, to time.Time) ([]Total, error) {
+	type group struct {
+		currency string
+		state    State
+	}
+	sums := map[group]*Total{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return scan(tx, from, to, false, nil, func(_, v []byte) (bool, error) {
+			sum, err := decodeSummary(v)
+			if err != nil {
+				return false, err
+			}
+			t := sums[group{sum.currency, sum.state}]
+			if t == nil {
+				t = &Total{Currency: sum.currency, State: sum.state}
+				sums[group{sum.currency, sum.state}] = t
+			}
+			t.Count++
+			t.Amount += sum.amount
+			t.Refunded += sum.refunded
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Total, 0, len(sums))
+	for _, t := range sums {
+		out = append(out, *t)
+	}
+	rank := func(s State) int {
+		if i := slices.Index(stateOrder, s); i >= 0 {
+			return i
+		}
+		return len(stateOrder)
+	}
+	slices.SortFunc(out, func(a, b Total) int {
+		return cmp.Or(cmp.Compare(a.Currency, b.Currency), cmp.Compare(rank(a.State), rank(b.State)), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
+}
+
+// HourlyPaid sums, per currency, the txamt of paid orders with CreatedAt in
+// [from, to) by the hour of CreatedAt in loc (nil means UTC): index 9 is
+// 09:00–09:59. Refunds are not deducted (Totals has them). On a day when
+// clocks go back, the repeated hour adds into one bar. It reads the time
+// index only.
+func (s *Store) HourlyPaid(from, to time.Time, loc *time.Location) (map[string][24]int64, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	out := map[string][24]int64{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return scan(tx, from, to, false, nil, func(k, v []byte) (bool, error) {
+			sum, err := decodeSummary(v)
+			if err != nil {
+				return false, err
+			}
+			if sum.state != StatePaid {
+				return true, nil
+			}
+			hours := out[sum.currency]
+			hours[keyTime(k).In(loc).Hour()] += sum.amount
+			out[sum.currency] = hours
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// exportColumns is the header row of ExportCSV.
+var exportColumns = []string{"created_at", "out_trade_no", "syssn", "state", "currency", "txamt", "amount", "goods_name", "paid_at", "refunded", "respcd"}
+
+// exportChunk is how many orders ExportCSV reads per transaction, so that
+// a slow writer never holds a read transaction open for long.
+const exportChunk = 512
+
+// ExportCSV writes the orders with CreatedAt in [from, to), oldest first,
+// as CSV: a header row, then one row per order with
+//
+//	created_at    RFC 3339, UTC
+//	out_trade_no  ours
+//	syssn         QFPay's, once known
+//	state         as in State
+//	currency      ISO 4217
+//	txamt         integer, minor units
+//	amount        decimal in major units, by the currency's exponent
+//	              (HKD 1250 → 12.50, JPY 500 → 500; empty for a currency
+//	              package money does not know)
+//	goods_name    as sent; a leading = + - @ is escaped with ' so that
+//	              spreadsheets do not run it as a formula
+//	paid_at       RFC 3339, UTC, or empty
+//	refunded      done refunds, decimal like amount
+//	respcd        the last respcd seen
+//
+// The store holds no secret, so neither does the export.
+func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(exportColumns); err != nil {
+		return err
+	}
+	currencies := map[string]*money.Currency{}
+	decimal := func(minor int64, code string) string {
+		c, ok := currencies[code]
+		if !ok {
+			if cur, err := money.Lookup(code); err == nil {
+				c = &cur
+			}
+			currencies[code] = c
+		}
+		if c == nil {
+			return ""
+		}
+		return c.Decimal(minor)
+	}
+	var after []byte
+	for {
+		var chunk []*Order
+		err := s.db.View(func(tx *bolt.Tx) error {
+			ob := tx.Bucket(bucketOrders)
+			return scan(tx, from, to, false, after, func(k, _ []byte) (bool, error) {
+				data := ob.Get(k[8:])
+				if data == nil {
+					return false, fmt.Errorf("store: by_time entry %q has no order", k[8:])
+				}
+				o, err := decode(data)
+				if err != nil {
+					return false, err
+				}
+				chunk = append(chunk, o)
+				if len(chunk) == exportChunk {
+					after = bytes.Clone(k)
+					return false, nil
+				}
+				return true, nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		for _, o := range chunk {
+			paidAt := ""
+			if !o.PaidAt.IsZero() {
+				paidAt = o.PaidAt.UTC().Format(time.RFC3339)
+			}
+			err := cw.Write([]string{
+				o.CreatedAt.UTC().Format(time.RFC3339),
+				o.OutTradeNo,
+				o.SysSN,
+				string(o.State),
+				o.Currency,
+				strconv.FormatInt(o.Amount, 10),
+				decimal(o.Amount, o.Currency),
+				spreadsheetSafe(o.GoodsName),
+				paidAt,
+				decimal(o.Refunded(), o.Currency),
+				o.RespCd,
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if len(chunk) < exportChunk {
+			break
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// spreadsheetSafe escapes text a spreadsheet would read as a formula.
+func spreadsheetSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+		return "'" + s
+	}
+	return s
+}
