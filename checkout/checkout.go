@@ -1,0 +1,266 @@
+// Package checkout is the life of a sale, free of any UI: validate the
+// amount, save the order, create the QFPay payment, poll it until it is
+// paid, failed, expired or cancelled, and recover every unfinished order
+// after a crash. The GUI and the CLI both drive it and both consume the
+// same progress events.
+//
+// The rules of money it keeps: an order is durably saved before QFPay is
+// called; an out_trade_no is sent once and an unknown outcome is found out
+// by query, never by sending it again; paid means a query (or a verified
+// notification) said 0000 and not cancelled; a cancel closes the order at
+// QFPay and then queries it, so a payment that landed meanwhile is paid.
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/payment"
+	"github.com/qfpos/qfpos/store"
+)
+
+// Gateway is what checkout needs of QFPay; *payment.Client implements it.
+type Gateway interface {
+	CreatePayment(ctx context.Context, r payment.PaymentRequest) (*payment.PaymentResponse, error)
+	Query(ctx context.Context, r payment.QueryRequest) (*payment.QueryResponse, error)
+	QueryRange(ctx context.Context, start, end time.Time, filter payment.QueryRequest) ([]payment.Record, error)
+	Cancel(ctx context.Context, r payment.CancelRequest) (*payment.CancelResponse, error)
+	Refund(ctx context.Context, r payment.RefundRequest) (*payment.RefundResponse, error)
+}
+
+// Clock is the time a sale runs on. Tests pass a simulated one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Poll is the polling schedule of a sale: about every Fast while the
+// customer is likely scanning (the first FastFor), then every Slow, each
+// interval jittered by ±Jitter, doubled after 429 or 5xx up to MaxBackoff.
+type Poll struct {
+	Fast, Slow time.Duration
+	FastFor    time.Duration
+	Jitter     float64
+	MaxBackoff time.Duration
+}
+
+// DefaultPoll is the schedule a counter uses.
+var DefaultPoll = Poll{Fast: 1250 * time.Millisecond, Slow: 3 * time.Second, FastFor: 90 * time.Second, Jitter: 0.2, MaxBackoff: 15 * time.Second}
+
+// MerchantRequestsPerMinute is QFPay's limit per merchant (qfpay-api.md §9).
+const MerchantRequestsPerMinute = 400
+
+// Settings configure an Engine.
+type Settings struct {
+	Currency  money.Currency
+	MaxTxamt  int64          // largest sale in minor units; 0 = QFPay's maximum
+	Expiry    time.Duration  // how long a QR stays payable (QFPay takes 5–120 min)
+	Location  *time.Location // the merchant's zone; txdtm is written in it
+	UDID      string         // udid sent with each payment
+	GoodsName string         // default goods_name
+	// PollShare is the share of QFPay's 400 requests/min per merchant this
+	// engine may use for queries (default 0.25: four devices per merchant).
+	PollShare float64
+	Poll      Poll // zero = DefaultPoll
+	// Grace is how long after expiry a sale keeps checking for a late
+	// payment before it gives up as unknown (default 30 s).
+	Grace  time.Duration
+	Clock  Clock // nil = the real clock
+	Logger *slog.Logger
+	// OrderPrefix starts every out_trade_no (default "QF").
+	OrderPrefix string
+}
+
+// Engine runs sales against one QFPay gateway and one order store.
+type Engine struct {
+	gw      Gateway
+	st      *store.Store
+	s       Settings
+	limiter *rate.Limiter
+	notify  *notifier
+}
+
+// New returns an Engine. The store must be open for as long as the engine
+// is used.
+func New(gw Gateway, st *store.Store, s Settings) *Engine {
+	if s.Currency.Code == "" {
+		s.Currency = money.MustLookup("HKD")
+	}
+	if s.MaxTxamt <= 0 || s.MaxTxamt > money.MaxTxamt {
+		s.MaxTxamt = money.MaxTxamt
+	}
+	if s.Expiry <= 0 {
+		s.Expiry = 5 * time.Minute
+	}
+	if s.Location == nil {
+		s.Location = time.Local
+	}
+	if s.PollShare <= 0 || s.PollShare > 1 {
+		s.PollShare = 0.25
+	}
+	if s.Poll == (Poll{}) {
+		s.Poll = DefaultPoll
+	}
+	if s.Grace <= 0 {
+		s.Grace = 30 * time.Second
+	}
+	if s.Clock == nil {
+		s.Clock = realClock{}
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.OrderPrefix == "" {
+		s.OrderPrefix = "QF"
+	}
+	perSecond := MerchantRequestsPerMinute * s.PollShare / 60
+	return &Engine{
+		gw:      gw,
+		st:      st,
+		s:       s,
+		limiter: rate.NewLimiter(rate.Limit(perSecond), 3),
+		notify:  newNotifier(),
+	}
+}
+
+// Settings returns the engine's settings.
+func (e *Engine) Settings() Settings { return e.s }
+
+// Store is the order log the engine writes to.
+func (e *Engine) Store() *store.Store { return e.st }
+
+// ErrInvalidAmount is returned, wrapped with the reason, for an amount
+// that cannot be charged. Nothing is stored or sent.
+var ErrInvalidAmount = errors.New("invalid amount")
+
+// ParseAmount validates an amount typed by a person ("12.50") in the
+// engine's currency and returns it in minor units.
+func (e *Engine) ParseAmount(s string) (int64, error) {
+	v, err := e.s.Currency.Parse(s, e.s.MaxTxamt)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrInvalidAmount, err)
+	}
+	return v, nil
+}
+
+// validTxamt checks an amount already in minor units.
+func (e *Engine) validTxamt(v int64) error {
+	if v <= 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidAmount, money.ErrNotPositive)
+	}
+	if v > e.s.MaxTxamt {
+		return fmt.Errorf("%w: %w: the most is %s", ErrInvalidAmount, money.ErrTooLarge, e.s.Currency.Format(e.s.MaxTxamt))
+	}
+	return nil
+}
+
+// wait sleeps for d on the engine's clock, or until ctx ends.
+func (e *Engine) wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.s.Clock.After(d):
+		return nil
+	}
+}
+
+// jitter spreads d by ±j.
+func jitter(d time.Duration, j float64) time.Duration {
+	if j <= 0 {
+		return d
+	}
+	f := 1 + j*(2*rand.Float64()-1)
+	return time.Duration(float64(d) * f)
+}
+
+// query asks QFPay for one order by out_trade_no, within the engine's
+// share of the merchant's rate limit. found is false when QFPay has no
+// record of it (yet).
+func (e *Engine) query(ctx context.Context, outTradeNo string) (rec payment.Record, found bool, err error) {
+	if err := e.limiter.Wait(ctx); err != nil {
+		return rec, false, err
+	}
+	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: []string{outTradeNo}})
+	if err != nil {
+		return rec, false, err
+	}
+	for _, r := range resp.Records {
+		if r.OutTradeNo == outTradeNo && (r.OrderType == "" || r.OrderType == "payment") {
+			return r, true, nil
+		}
+	}
+	for _, r := range resp.Records { // refunds are looked up by their own number
+		if r.OutTradeNo == outTradeNo {
+			return r, true, nil
+		}
+	}
+	return rec, false, nil
+}
+
+// outcome maps what QFPay says of an order to a final local state, or ""
+// while it is still undecided. closing says whether qfpos asked QFPay to
+// close it (cancel by the cashier) as opposed to letting it expire.
+func outcome(st payment.Status, cancelled bool) store.State {
+	switch st {
+	case payment.StatusPaid, payment.StatusRefunded, payment.StatusPartlyRefund:
+		return store.StatePaid
+	case payment.StatusClosed, payment.StatusReversed:
+		if cancelled {
+			return store.StateCancelled
+		}
+		return store.StateExpired
+	case payment.StatusExpired:
+		return store.StateExpired
+	case payment.StatusFailed:
+		return store.StateFailed
+	}
+	return "" // pending, not found
+}
+
+// settle records a final (or undecided) answer about an order. It never
+// moves an order out of paid: once QFPay said paid, it is paid.
+func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payment.Record) (*store.Order, error) {
+	now := e.s.Clock.Now()
+	return e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		if rec != nil {
+			if rec.SysSN != "" {
+				o.SysSN = rec.SysSN
+			}
+			o.RespCd, o.RespMsg = rec.RespCd, rec.ErrMsg
+			if to == store.StatePaid && o.PaidAt.IsZero() {
+				o.PaidAt = now.UTC()
+				if rec.PayDtm != "" {
+					if t, err := time.ParseInLocation(payment.TimeLayout, rec.PayDtm, e.s.Location); err == nil {
+						o.PaidAt = t.UTC()
+					}
+				}
+			}
+		}
+		if o.State == store.StatePaid && to != store.StatePaid {
+			return nil
+		}
+		if to != "" {
+			respcd := ""
+			if rec != nil {
+				respcd = rec.RespCd
+			}
+			o.SetState(to, now, cause, respcd)
+		}
+		return nil
+	})
+}

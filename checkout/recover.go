@@ -1,0 +1,321 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/qfpos/qfpos/payment"
+	"github.com/qfpos/qfpos/store"
+)
+
+// Settled is what Recover did with one order.
+type Settled struct {
+	OutTradeNo string
+	From, To   store.State
+	Note       string
+	Err        error // QFPay could not be asked; the order stays as it was
+}
+
+// Recover settles every order that is not final, as on start-up after a
+// crash: each is queried at QFPay and moved to what QFPay says. An order
+// still pending past its expiry is closed and confirmed; one QFPay has no
+// record of, old enough that it would show, never reached QFPay and is
+// failed. Unsettled refunds are queried the same way.
+func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
+	open, err := e.st.NotFinal()
+	if err != nil {
+		return nil, err
+	}
+	var out []Settled
+	for _, o := range open {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		if !o.State.Final() {
+			out = append(out, e.recoverOrder(ctx, o))
+		}
+		for _, r := range o.Refunds {
+			if r.State == store.RefundCreating || r.State == store.RefundUnknown {
+				out = append(out, e.recoverRefund(ctx, o, r))
+			}
+		}
+	}
+	return out, nil
+}
+
+// notFoundAfter is how long after creation an order QFPay has no record of
+// is taken as never having reached QFPay.
+const notFoundAfter = 2 * time.Minute
+
+func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
+	res := Settled{OutTradeNo: o.OutTradeNo, From: o.State, To: o.State}
+	now := e.s.Clock.Now()
+	rec, found, err := e.query(ctx, o.OutTradeNo)
+	if err != nil {
+		res.Err, res.Note = err, "QFPay could not be asked; will try again"
+		return res
+	}
+	var o2 *store.Order
+	switch {
+	case !found && now.Sub(o.CreatedAt) < notFoundAfter:
+		res.Note = "QFPay has no record yet; too recent to decide"
+		return res
+	case !found:
+		o2, err = e.closeAndConfirm(ctx, o, store.StateFailed, nil)
+	default:
+		st := rec.Status()
+		if to := outcome(st, false); to != "" {
+			o2, err = e.settle(o, to, "recover: query says "+string(st), &rec)
+			break
+		}
+		// Pending at QFPay.
+		if now.Before(o.ExpiresAt) {
+			if o.State == store.StateCreating || o.State == store.StateUnknown {
+				o2, err = e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+					if rec.SysSN != "" {
+						o.SysSN = rec.SysSN
+					}
+					o.SetState(store.StateAwaiting, now, "recover: pending at QFPay", rec.RespCd)
+					return nil
+				})
+			} else {
+				o2 = o
+			}
+			res.Note = "still payable until " + o.ExpiresAt.In(e.s.Location).Format("15:04:05")
+			break
+		}
+		o2, err = e.closeAndConfirm(ctx, o, store.StateExpired, nil)
+	}
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if o2 != nil {
+		res.To = o2.State
+	}
+	if res.Note == "" {
+		res.Note = fmt.Sprintf("%s → %s", res.From, res.To)
+	}
+	return res
+}
+
+func (e *Engine) recoverRefund(ctx context.Context, o *store.Order, r store.Refund) Settled {
+	res := Settled{OutTradeNo: r.OutTradeNo, From: o.State, To: o.State}
+	rec, found, err := e.query(ctx, r.OutTradeNo)
+	if err != nil {
+		res.Err, res.Note = err, "refund: QFPay could not be asked"
+		return res
+	}
+	state := store.RefundState("")
+	switch {
+	case found && rec.RespCd == payment.RespOK:
+		state = store.RefundDone
+	case found && rec.Status() == payment.StatusPending:
+	case found:
+		state = store.RefundFailed
+	case e.s.Clock.Now().Sub(r.CreatedAt) >= notFoundAfter:
+		state = store.RefundFailed // never reached QFPay
+	}
+	if state == "" {
+		res.Note = "refund still pending"
+		return res
+	}
+	_, err = e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		for i := range o.Refunds {
+			if o.Refunds[i].OutTradeNo == r.OutTradeNo {
+				o.Refunds[i].State = state
+				if found {
+					o.Refunds[i].SysSN, o.Refunds[i].RespCd, o.Refunds[i].RespMsg = rec.SysSN, rec.RespCd, rec.ErrMsg
+				}
+			}
+		}
+		return nil
+	})
+	res.Err = err
+	res.Note = "refund " + string(state)
+	return res
+}
+
+// Mismatch is one difference between qfpos's orders and QFPay's records
+// for a day.
+type Mismatch struct {
+	OutTradeNo   string
+	SysSN        string
+	Local        store.State    // "" when qfpos has no such order
+	Remote       payment.Status // "" when QFPay has no such record
+	LocalAmount  int64
+	RemoteAmount int64
+	Problem      string
+}
+
+// Reconcile compares a day's orders (the merchant's day containing day)
+// with QFPay's own records for that day, fetched by time range over every
+// page, and lists every mismatch: paid there but not here, paid here but
+// not there, and amounts that differ. Orders of other devices of the same
+// merchant show as "not in this device's order file".
+func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, error) {
+	from, to := DayBounds(day, e.s.Location)
+	remote, err := e.gw.QueryRange(ctx, from, to, payment.QueryRequest{PayType: []string{payment.PayTypeWeChatQR, payment.PayTypeWeChatJSAPI}})
+	if err != nil {
+		return nil, fmt.Errorf("checkout: QFPay's records for %s: %w", from.Format("2006-01-02"), err)
+	}
+	local := map[string]*store.Order{}
+	for cursor := ""; ; {
+		page, next, err := e.st.List(store.ListQuery{From: from.Add(-e.s.Expiry), To: to, Limit: 500, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page {
+			local[o.OutTradeNo] = o
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	var out []Mismatch
+	seen := map[string]bool{}
+	for _, r := range remote {
+		if r.OrderType != "" && r.OrderType != "payment" {
+			continue
+		}
+		seen[r.OutTradeNo] = true
+		st := r.Status()
+		remotePaid := outcome(st, false) == store.StatePaid
+		o, ok := local[r.OutTradeNo]
+		if !ok {
+			if o2, err := e.st.Get(r.OutTradeNo); err == nil {
+				o, ok = o2, true
+			}
+		}
+		switch {
+		case !ok && remotePaid:
+			out = append(out, Mismatch{OutTradeNo: r.OutTradeNo, SysSN: r.SysSN, Remote: st, RemoteAmount: r.Amount, Problem: "paid at QFPay, not in this device's order file"})
+		case !ok:
+		case remotePaid && o.State != store.StatePaid:
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid at QFPay but " + string(o.State) + " here"})
+		case !remotePaid && o.State == store.StatePaid:
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid here but " + string(st) + " at QFPay"})
+		case o.Amount != r.Amount:
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "amounts differ"})
+		}
+	}
+	for _, o := range local {
+		if seen[o.OutTradeNo] || o.CreatedAt.Before(from) || !o.CreatedAt.Before(to) {
+			continue
+		}
+		if o.State == store.StatePaid {
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Local: o.State, LocalAmount: o.Amount, Problem: "paid here, no record at QFPay"})
+		} else if !o.State.Final() {
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Local: o.State, LocalAmount: o.Amount, Problem: "not settled here, no record at QFPay"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OutTradeNo < out[j].OutTradeNo })
+	return out, nil
+}
+
+// DayBounds is the merchant's day containing t: [midnight, next midnight)
+// in loc.
+func DayBounds(t time.Time, loc *time.Location) (from, to time.Time) {
+	t = t.In(loc)
+	from = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	return from, from.AddDate(0, 0, 1)
+}
+
+// Refund errors.
+var (
+	ErrNotRefundable = errors.New("this order cannot be refunded")
+	ErrRefundTooMuch = errors.New("refund larger than what is left to refund")
+)
+
+// Refund refunds amount (minor units; 0 = everything left) of a paid
+// order, with a fresh out_trade_no saved before the request is sent. The
+// refund is done when QFPay says 0000; an unknown answer is queried, never
+// sent again.
+func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount int64) (store.Refund, error) {
+	var ref store.Refund
+	now := e.s.Clock.Now()
+	o, err := e.st.Update(outTradeNo, func(o *store.Order) error {
+		if o.State != store.StatePaid || o.SysSN == "" {
+			return fmt.Errorf("%w: it is %s", ErrNotRefundable, o.State)
+		}
+		left := o.Amount
+		for _, r := range o.Refunds {
+			if r.State != store.RefundFailed {
+				left -= r.Amount
+			}
+		}
+		if amount == 0 {
+			amount = left
+		}
+		if amount <= 0 || amount > left {
+			return fmt.Errorf("%w: %s left", ErrRefundTooMuch, e.s.Currency.Format(left))
+		}
+		ref = store.Refund{
+			OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix + "R"),
+			Amount:     amount,
+			TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
+			State:      store.RefundCreating,
+			CreatedAt:  now.UTC(),
+		}
+		o.Refunds = append(o.Refunds, ref)
+		return nil
+	})
+	if err != nil {
+		return ref, err
+	}
+	resp, rerr := e.gw.Refund(ctx, payment.RefundRequest{SysSN: o.SysSN, OutTradeNo: ref.OutTradeNo, Amount: ref.Amount, Time: now, UDID: e.s.UDID})
+	var perr *payment.Error
+	switch {
+	case rerr == nil:
+		ref.State, ref.SysSN, ref.RespCd = store.RefundDone, resp.SysSN, resp.RespCd
+	case errors.As(rerr, &perr) && !perr.Unknown():
+		ref.State, ref.RespCd, ref.RespMsg = store.RefundFailed, perr.RespCd, perr.RespErr
+	default:
+		ref.State = store.RefundUnknown
+		if perr != nil {
+			ref.RespCd, ref.RespMsg = perr.RespCd, perr.RespErr
+		}
+	}
+	if ref.State == store.RefundUnknown {
+		for tries := 0; tries < 5 && ref.State == store.RefundUnknown; tries++ {
+			if err := e.wait(ctx, e.s.Poll.Fast*time.Duration(tries+1)); err != nil {
+				break
+			}
+			rec, found, err := e.query(ctx, ref.OutTradeNo)
+			if err != nil || !found {
+				continue
+			}
+			switch rec.Status() {
+			case payment.StatusPending:
+			default:
+				if rec.RespCd == payment.RespOK {
+					ref.State = store.RefundDone
+				} else {
+					ref.State = store.RefundFailed
+				}
+				ref.SysSN, ref.RespCd, ref.RespMsg = rec.SysSN, rec.RespCd, rec.ErrMsg
+			}
+		}
+	}
+	if _, err := e.st.Update(outTradeNo, func(o *store.Order) error {
+		for i := range o.Refunds {
+			if o.Refunds[i].OutTradeNo == ref.OutTradeNo {
+				o.Refunds[i] = ref
+			}
+		}
+		return nil
+	}); err != nil {
+		return ref, err
+	}
+	switch ref.State {
+	case store.RefundDone:
+		return ref, nil
+	case store.RefundFailed:
+		return ref, fmt.Errorf("refund refused by QFPay: %w", rerr)
+	}
+	return ref, fmt.Errorf("refund outcome unknown (qfpos reconcile will settle it): %w", rerr)
+}

@@ -1,0 +1,571 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/qfpos/qfpos/payment"
+	"github.com/qfpos/qfpos/store"
+)
+
+// Request is one sale to run.
+type Request struct {
+	Amount    int64  // txamt in minor units of the engine's currency
+	GoodsName string // "" = the engine's default
+	// Timeout is how long to wait for the customer before cancelling;
+	// 0 = until the QR expires.
+	Timeout time.Duration
+	// PayType is 800201 (default) or 800207 with SubOpenID.
+	PayType   string
+	SubOpenID string
+	// MaxAttempts is how many fresh orders a sale may open when QFPay
+	// created one but returned no QR (default 2). Never two payable QRs.
+	MaxAttempts int
+}
+
+// Event is the progress of a sale, as the GUI and the CLI show it.
+type Event struct {
+	OutTradeNo string
+	State      store.State
+	Amount     int64
+	Currency   string
+	QRCode     string // set once QFPay returned it
+	PayParams  *payment.PayParams
+	ExpiresAt  time.Time     // when the QR stops being payable
+	TimeLeft   time.Duration // until ExpiresAt
+	RespCd     string        // the last code QFPay answered
+	Message    string        // what is going on, for people
+	Checking   bool          // a query is under way
+	Trouble    error         // the last call failed (network, 5xx, 429…); still checking
+	Final      bool          // the sale is over; State is its result
+}
+
+// Sale is one running sale. Its events arrive on Events until Final; Wait
+// returns the final event.
+type Sale struct {
+	e      *Engine
+	req    Request
+	events chan Event
+	done   chan struct{}
+	cancel chan struct{}
+	once   sync.Once
+	final  Event
+
+	mu      sync.Mutex
+	current *store.Order
+}
+
+// ErrBusy is returned when a sale is started while the store cannot be
+// written.
+var ErrBusy = errors.New("the order file cannot be written")
+
+// Start validates the request, saves the order (fsynced) and starts the
+// sale in the background. An invalid amount returns ErrInvalidAmount with
+// nothing stored or sent. ctx bounds the whole sale: when it ends, the sale
+// is cancelled as if the cashier had pressed Cancel (close, then verify).
+func (e *Engine) Start(ctx context.Context, req Request) (*Sale, error) {
+	if err := e.validTxamt(req.Amount); err != nil {
+		return nil, err
+	}
+	if req.PayType == "" {
+		req.PayType = payment.PayTypeWeChatQR
+	}
+	if req.PayType == payment.PayTypeWeChatJSAPI && req.SubOpenID == "" {
+		return nil, errors.New("checkout: a JSAPI sale needs the payer's openid")
+	}
+	if req.GoodsName == "" {
+		req.GoodsName = e.s.GoodsName
+	}
+	if req.MaxAttempts <= 0 {
+		req.MaxAttempts = 2
+	}
+	s := &Sale{e: e, req: req, events: make(chan Event, 64), done: make(chan struct{}), cancel: make(chan struct{})}
+	o, err := e.newOrder(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBusy, err)
+	}
+	s.current = o
+	go s.run(ctx, o)
+	return s, nil
+}
+
+// newOrder saves a fresh order in state creating, durably, before anything
+// is sent to QFPay.
+func (e *Engine) newOrder(req Request) (*store.Order, error) {
+	now := e.s.Clock.Now()
+	o := &store.Order{
+		OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix),
+		PayType:    req.PayType,
+		Amount:     req.Amount,
+		Currency:   e.s.Currency.Code,
+		GoodsName:  req.GoodsName,
+		CreatedAt:  now.UTC(),
+		TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
+		Zone:       e.s.Location.String(),
+		ExpiresAt:  now.Add(e.s.Expiry).UTC(),
+		State:      store.StateCreating,
+	}
+	if err := e.st.Create(o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Events delivers the sale's progress; it is closed after the final event.
+// A slow reader may miss intermediate events, never the final one.
+func (s *Sale) Events() <-chan Event { return s.events }
+
+// Cancel asks the sale to stop: the order is closed at QFPay and queried
+// again; if it turned out paid, the sale ends paid.
+func (s *Sale) Cancel() { s.once.Do(func() { close(s.cancel) }) }
+
+// Wait blocks until the sale is over and returns its final event.
+func (s *Sale) Wait() Event {
+	<-s.done
+	return s.final
+}
+
+// Done is closed when the sale is over.
+func (s *Sale) Done() <-chan struct{} { return s.done }
+
+// OutTradeNo is the order number the sale is on now.
+func (s *Sale) OutTradeNo() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current.OutTradeNo
+}
+
+func (s *Sale) emit(ev Event) {
+	o := s.order()
+	ev.OutTradeNo, ev.Amount, ev.Currency = o.OutTradeNo, o.Amount, o.Currency
+	if ev.State == "" {
+		ev.State = o.State
+	}
+	if ev.QRCode == "" && o.State == store.StateAwaiting {
+		ev.QRCode = o.QRCode
+	}
+	if !o.ExpiresAt.IsZero() {
+		ev.ExpiresAt = o.ExpiresAt
+		ev.TimeLeft = max(0, o.ExpiresAt.Sub(s.e.s.Clock.Now()))
+	}
+	if ev.RespCd == "" {
+		ev.RespCd = o.RespCd
+	}
+	if ev.Final {
+		s.final = ev
+		s.events <- ev // room is kept for it: intermediate sends never fill the last slot
+		return
+	}
+	if len(s.events) < cap(s.events)-1 {
+		s.events <- ev
+	}
+}
+
+func (s *Sale) order() *store.Order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current
+}
+
+func (s *Sale) setOrder(o *store.Order) {
+	if o == nil {
+		return
+	}
+	s.mu.Lock()
+	s.current = o
+	s.mu.Unlock()
+}
+
+func (s *Sale) cancelled() bool {
+	select {
+	case <-s.cancel:
+		return true
+	default:
+		return false
+	}
+}
+
+// run is the whole sale: create, show, poll, settle.
+func (s *Sale) run(ctx context.Context, o *store.Order) {
+	defer close(s.done)
+	defer close(s.events)
+	e := s.e
+	log := e.s.Logger.With("out_trade_no", o.OutTradeNo)
+
+	// The customer's time: until the QR expires, or the request's timeout.
+	deadline := o.ExpiresAt
+	if s.req.Timeout > 0 && o.CreatedAt.Add(s.req.Timeout).Before(deadline) {
+		deadline = o.CreatedAt.Add(s.req.Timeout)
+	}
+	// A context for QFPay calls that outlives ctx by the time a close and a
+	// last query need, so that Ctrl-C still closes the order properly.
+	work, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Cancel()
+		case <-s.done:
+		}
+	}()
+
+	for attempt := 1; ; attempt++ {
+		s.emit(Event{Message: "creating the payment"})
+		next, ok := s.create(work, o, log)
+		if ok {
+			break
+		}
+		if next == nil || attempt >= s.req.MaxAttempts || s.cancelled() {
+			s.finish()
+			return
+		}
+		// The old order is closed and has no QR anyone saw: start afresh.
+		fresh, err := e.newOrder(s.req)
+		if err != nil {
+			log.Error("cannot save a fresh order", "err", err)
+			s.finish()
+			return
+		}
+		log.Info("previous order had no QR; opened a fresh one", "new", fresh.OutTradeNo)
+		o = fresh
+		s.setOrder(o)
+	}
+	s.poll(work, deadline, log)
+	s.finish()
+}
+
+// finish emits the final event from the order as stored.
+func (s *Sale) finish() {
+	o := s.order()
+	if fresh, err := s.e.st.Get(o.OutTradeNo); err == nil {
+		s.setOrder(fresh)
+		o = fresh
+	}
+	ev := Event{State: o.State, Final: true, RespCd: o.RespCd, Message: finalMessage(o.State)}
+	if !o.State.Final() {
+		ev.State = store.StateUnknown
+	}
+	s.emit(ev)
+}
+
+func finalMessage(st store.State) string {
+	switch st {
+	case store.StatePaid:
+		return "paid"
+	case store.StateFailed:
+		return "the payment failed"
+	case store.StateExpired:
+		return "the QR code expired unpaid"
+	case store.StateCancelled:
+		return "cancelled; the customer was not charged"
+	}
+	return "the outcome is not known yet: do not charge again; qfpos keeps checking (qfpos reconcile)"
+}
+
+// create sends the payment for o. ok means the order is awaiting payment
+// with a QR (or already final). When QFPay has the order but gave no QR,
+// create closes it and returns next != nil so run can open a fresh order;
+// when the outcome stays unknown or is final, next is nil.
+func (s *Sale) create(ctx context.Context, o *store.Order, log interface{ Info(string, ...any) }) (next *store.Order, ok bool) {
+	e := s.e
+	created, _ := time.ParseInLocation(payment.TimeLayout, o.TxDtm, e.s.Location)
+	req := payment.PaymentRequest{
+		PayType:        o.PayType,
+		OutTradeNo:     o.OutTradeNo,
+		Amount:         o.Amount,
+		Currency:       o.Currency,
+		Time:           created,
+		ExpiredMinutes: int(e.s.Expiry / time.Minute),
+		GoodsName:      o.GoodsName,
+		UDID:           e.s.UDID,
+		SubOpenID:      s.req.SubOpenID,
+	}
+	resp, err := e.gw.CreatePayment(ctx, req)
+	qr, syssn := "", ""
+	var params *payment.PayParams
+	if resp != nil {
+		qr, syssn, params = resp.QRCode, resp.SysSN, resp.PayParams
+	}
+	hasQR := qr != "" || params != nil
+	if err == nil && hasQR {
+		o2, uerr := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+			o.QRCode, o.SysSN, o.RespCd, o.RespMsg = qr, syssn, resp.RespCd, resp.RespErr
+			o.SetState(store.StateAwaiting, e.s.Clock.Now(), "payment created", resp.RespCd)
+			return nil
+		})
+		if uerr != nil {
+			// QFPay has a payable order we could not record: do not show it.
+			log.Info("cannot record the created order; closing it", "err", uerr)
+			s.closeAndConfirm(ctx, o, store.StateCancelled)
+			return nil, false
+		}
+		s.setOrder(o2)
+		s.emit(Event{QRCode: qr, PayParams: params, Message: "waiting for the customer to scan"})
+		return nil, true
+	}
+	var perr *payment.Error
+	if err != nil && errors.As(err, &perr) && !perr.Unknown() {
+		// A definitive refusal: nothing was created.
+		o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
+			o.SetState(store.StateFailed, e.s.Clock.Now(), "payment refused: "+err.Error(), perr.RespCd)
+			return nil
+		})
+		s.setOrder(o2)
+		return nil, false
+	}
+
+	// Unknown: timed out, dropped, 5xx, 1143/1145/1298, or 0000 without a
+	// QR. Record it, then ask QFPay — never send this out_trade_no again.
+	cause := "payment answer unknown"
+	if err != nil {
+		cause += ": " + err.Error()
+	}
+	o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		if qr != "" {
+			o.QRCode = qr
+		}
+		if syssn != "" {
+			o.SysSN = syssn
+		}
+		if perr != nil {
+			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
+		}
+		o.SetState(store.StateUnknown, e.s.Clock.Now(), cause, o.RespCd)
+		return nil
+	})
+	s.setOrder(o2)
+	s.emit(Event{Message: "QFPay's answer is not known yet: checking", Trouble: err})
+
+	for tries := 0; ; tries++ {
+		if s.cancelled() {
+			s.closeAndConfirm(ctx, s.order(), store.StateCancelled)
+			return nil, false
+		}
+		if !e.s.Clock.Now().Before(s.order().ExpiresAt.Add(e.s.Grace)) {
+			s.closeAndConfirm(ctx, s.order(), store.StateExpired)
+			return nil, false
+		}
+		if err := e.wait(ctx, jitter(e.s.Poll.Fast*time.Duration(min(tries+1, 4)), e.s.Poll.Jitter)); err != nil {
+			return nil, false
+		}
+		s.emit(Event{Checking: true, Message: "checking with QFPay"})
+		rec, found, qerr := e.query(ctx, o.OutTradeNo)
+		if qerr != nil {
+			s.emit(Event{Trouble: qerr, Message: "network trouble: still checking"})
+			continue
+		}
+		if !found {
+			if tries < 3 {
+				continue // QFPay may not show a fresh order at once
+			}
+			// QFPay has no such order: it never reached QFPay, and no QR
+			// was ever shown. Close it anyway so it can never become
+			// payable, and start afresh.
+			s.closeAndConfirm(ctx, s.order(), store.StateFailed)
+			if s.order().State == store.StatePaid {
+				return nil, true
+			}
+			return s.order(), false
+		}
+		st := rec.Status()
+		if to := outcome(st, false); to != "" {
+			o3, _ := e.settle(s.order(), to, "query after unknown create: "+string(st), &rec)
+			s.setOrder(o3)
+			return nil, to == store.StatePaid
+		}
+		// Pending at QFPay.
+		if cur := s.order(); cur.QRCode != "" || params != nil {
+			o3, _ := e.st.Update(cur.OutTradeNo, func(o *store.Order) error {
+				if rec.SysSN != "" {
+					o.SysSN = rec.SysSN
+				}
+				o.SetState(store.StateAwaiting, e.s.Clock.Now(), "query: order exists, pending", rec.RespCd)
+				return nil
+			})
+			s.setOrder(o3)
+			s.emit(Event{QRCode: o3.QRCode, PayParams: params, Message: "waiting for the customer to scan"})
+			return nil, true
+		}
+		// QFPay has the order but we have no QR to show: close it, confirm,
+		// and open a fresh one — never two payable QRs for one sale.
+		s.closeAndConfirm(ctx, s.order(), store.StateCancelled)
+		if s.order().State == store.StatePaid {
+			return nil, true
+		}
+		if s.order().State.Final() {
+			return s.order(), false
+		}
+		return nil, false
+	}
+}
+
+// poll watches an awaiting order until it is final, the customer's time
+// runs out, or the cashier cancels.
+func (s *Sale) poll(ctx context.Context, deadline time.Time, log interface{ Info(string, ...any) }) {
+	e := s.e
+	o := s.order()
+	if o.State.Final() {
+		return
+	}
+	start := e.s.Clock.Now()
+	backoff := time.Duration(0)
+	for {
+		if s.cancelled() {
+			s.closeAndConfirm(ctx, s.order(), store.StateCancelled)
+			return
+		}
+		now := e.s.Clock.Now()
+		if !now.Before(deadline) {
+			final := store.StateExpired
+			if deadline.Before(s.order().ExpiresAt) {
+				final = store.StateCancelled // the caller's timeout, not QFPay's expiry
+			}
+			s.closeAndConfirm(ctx, s.order(), final)
+			return
+		}
+		interval := e.s.Poll.Fast
+		if now.Sub(start) > e.s.Poll.FastFor {
+			interval = e.s.Poll.Slow
+		}
+		if backoff > interval {
+			interval = backoff
+		}
+		interval = min(jitter(interval, e.s.Poll.Jitter), deadline.Sub(now))
+		select {
+		case <-s.cancel:
+			continue
+		case <-e.notify.wait(o.OutTradeNo):
+			// A verified notification arrived: query at once.
+		case <-e.s.Clock.After(interval):
+		}
+		if cur, err := e.st.Get(o.OutTradeNo); err == nil && cur.State.Final() {
+			s.setOrder(cur) // settled meanwhile by a verified notification
+			return
+		}
+		s.emit(Event{Checking: true, Message: "waiting for the customer to scan"})
+		rec, found, err := e.query(ctx, o.OutTradeNo)
+		if err != nil {
+			var perr *payment.Error
+			if errors.As(err, &perr) && (perr.HTTPStatus == 429 || perr.HTTPStatus >= 500) {
+				backoff = min(max(2*backoff, 2*e.s.Poll.Fast), e.s.Poll.MaxBackoff)
+			}
+			s.emit(Event{Trouble: err, Message: "network trouble: still checking"})
+			continue
+		}
+		backoff = 0
+		if !found {
+			continue
+		}
+		st := rec.Status()
+		if to := outcome(st, false); to != "" {
+			o2, _ := e.settle(s.order(), to, "query: "+string(st), &rec)
+			s.setOrder(o2)
+			return
+		}
+		if rec.RespCd != o.RespCd {
+			o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+				o.RespCd, o.RespMsg = rec.RespCd, rec.ErrMsg
+				return nil
+			})
+			s.setOrder(o2)
+			o = o2
+		}
+		s.emit(Event{Message: "waiting for the customer to scan"})
+	}
+}
+
+// closeAndConfirm closes o at QFPay and queries it again until QFPay says
+// what became of it; a payment that landed meanwhile is paid. final is the
+// state for an order confirmed unpaid (cancelled, expired, or failed for
+// an order QFPay never had). While QFPay cannot be reached the order stays
+// unknown, for Recover to settle.
+func (s *Sale) closeAndConfirm(ctx context.Context, o *store.Order, final store.State) {
+	o2, err := s.e.closeAndConfirm(ctx, o, final, func(msg string, trouble error) {
+		s.emit(Event{Message: msg, Trouble: trouble, Checking: true})
+	})
+	if err == nil || o2 != nil {
+		s.setOrder(o2)
+	}
+}
+
+// closeAndConfirm is the cancel procedure shared by sales and Recover.
+func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final store.State, progress func(string, error)) (*store.Order, error) {
+	if progress == nil {
+		progress = func(string, error) {}
+	}
+	cause := map[store.State]string{
+		store.StateCancelled: "cancelled and closed at QFPay",
+		store.StateExpired:   "expired and closed at QFPay",
+		store.StateFailed:    "never created at QFPay; closed to be sure",
+	}[final]
+	created, _ := time.ParseInLocation(payment.TimeLayout, o.TxDtm, e.s.Location)
+	closeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	progress("closing the order at QFPay", nil)
+	_, cerr := e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
+	if cerr != nil {
+		e.s.Logger.Info("close answered", "out_trade_no", o.OutTradeNo, "err", cerr)
+	}
+	// Whatever close answered, QFPay's record decides.
+	var last error
+	for tries := 0; tries < 8; tries++ {
+		if tries > 0 {
+			if err := e.wait(ctx, jitter(e.s.Poll.Fast*time.Duration(tries), e.s.Poll.Jitter)); err != nil {
+				break
+			}
+		}
+		rec, found, err := e.query(ctx, o.OutTradeNo)
+		if err != nil {
+			last = err
+			progress("network trouble: still checking", err)
+			continue
+		}
+		if !found {
+			if final == store.StateFailed || (cerr == nil && tries >= 2) || tries >= 3 {
+				// QFPay has no such order: nothing can be paid.
+				return e.settle(o, final, cause+" (QFPay has no record of it)", nil)
+			}
+			continue
+		}
+		st := rec.Status()
+		to := outcome(st, final == store.StateCancelled)
+		switch {
+		case to == store.StatePaid:
+			return e.settle(o, store.StatePaid, "paid before the close took effect", &rec)
+		case to == store.StateFailed:
+			return e.settle(o, store.StateFailed, "query after close: failed", &rec)
+		case to != "":
+			return e.settle(o, final, cause, &rec)
+		}
+		// Still pending: the close has not taken effect yet.
+		if tries == 3 && cerr != nil {
+			_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
+		}
+	}
+	// Undecided: unknown, for Recover.
+	cur, err := e.st.Get(o.OutTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	if cur.State.Final() {
+		return cur, nil
+	}
+	msg := "close not confirmed"
+	if last != nil {
+		msg += ": " + last.Error()
+	}
+	return e.settleUnknown(cur, msg)
+}
+
+func (e *Engine) settleUnknown(o *store.Order, cause string) (*store.Order, error) {
+	return e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		if !o.State.Final() {
+			o.SetState(store.StateUnknown, e.s.Clock.Now(), cause, o.RespCd)
+		}
+		return nil
+	})
+}
