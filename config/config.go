@@ -204,6 +204,8 @@ type Options struct {
 	// Flags are the command-line flags that were set, by flag name
 	// without dashes (see Settings for the names).
 	Flags map[string]string
+	// Sandbox forces sandbox mode: credentials from any layer are ignored.
+	Sandbox bool
 }
 
 // setting is one configurable value and the names it goes by.
@@ -428,6 +430,9 @@ func Load(opts Options) (*Config, error) {
 		apply(s, "--"+name, "flag", v)
 	}
 
+	if opts.Sandbox {
+		c.AppCode, c.ClientKey, c.MchID, c.BaseURL = "", "", "", ""
+	}
 	for _, err := range c.validate() {
 		var se *SettingError
 		if errors.As(err, &se) && failed[se.key] {

@@ -1,0 +1,68 @@
+# qfpos — see README.md. `make run` and `make test` work on a fresh Debian machine
+# that has Go: the Debian packages the cgo GLFW build needs are installed when missing.
+
+GO      ?= go
+TAGS    ?= migrated_fynedo
+BIN     ?= bin/qfpos
+export LANG ?= en_US.UTF-8
+export CGO_ENABLED = 1
+
+# What the cgo GLFW build (X11 and Wayland) needs, and what a real window needs to run.
+DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+             libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
+DEB_RUN   := libgl1-mesa-dri fonts-noto-cjk
+# What the end-to-end test under Xvfb needs.
+DEB_E2E   := xvfb xauth x11-utils xdotool imagemagick zbar-tools
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all deps deps-run deps-e2e build run test test-short bench lint package e2e clean
+
+all: build
+
+deps:
+	@scripts/deps.sh $(DEB_BUILD)
+
+deps-run: deps
+	@scripts/deps.sh $(DEB_RUN)
+
+deps-e2e: deps-run
+	@scripts/deps.sh $(DEB_E2E)
+
+build: deps
+	$(GO) build -tags $(TAGS) -o $(BIN) .
+
+# Starts the cashier window against the built-in sandbox. Without a display
+# (a server, an SSH session) it runs under Xvfb and says so.
+run: build deps-run
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  ./$(BIN) --sandbox $(ARGS); \
+	else \
+	  scripts/deps.sh xvfb xauth; \
+	  echo "run: no DISPLAY: starting qfpos under Xvfb (invisible); set DISPLAY to see the window" >&2; \
+	  xvfb-run -a -s "-screen 0 1280x800x24" ./$(BIN) --sandbox $(ARGS); \
+	fi
+
+test: deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -race -tags $(TAGS) ./...
+
+# Unit tests of the packages below the GUI only: no cgo, seconds.
+test-short:
+	CGO_ENABLED=0 $(GO) test -short ./money/ ./config/ ./payment/... ./store/ ./checkout/ ./cli/
+
+bench:
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
+
+# A Linux .tar.xz (binary, .desktop entry, icon) with the pinned Fyne packaging tool.
+package: deps
+	cd tools && $(GO) build -o bin/fyne fyne.io/tools/cmd/fyne
+	tools/bin/fyne package --target linux --release --tags $(TAGS)
+	@mkdir -p dist && mv -f qfpos.tar.xz dist/ && echo "package: dist/qfpos.tar.xz"
+
+clean:
+	rm -rf bin dist tools/bin
