@@ -81,6 +81,9 @@ type Settings struct {
 	Logger *slog.Logger
 	// OrderPrefix starts every out_trade_no (default "QF").
 	OrderPrefix string
+	// NotFoundAfter is how old an order QFPay has no record of must be
+	// before Recover takes it as never sent (default 2 min).
+	NotFoundAfter time.Duration
 }
 
 // Engine runs sales against one QFPay gateway and one order store.
@@ -121,6 +124,9 @@ func New(gw Gateway, st *store.Store, s Settings) *Engine {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.NotFoundAfter <= 0 {
+		s.NotFoundAfter = 2 * time.Minute
 	}
 	if s.OrderPrefix == "" {
 		s.OrderPrefix = "QF"

@@ -46,10 +46,6 @@ func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
 	return out, nil
 }
 
-// notFoundAfter is how long after creation an order QFPay has no record of
-// is taken as never having reached QFPay.
-const notFoundAfter = 2 * time.Minute
-
 func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 	res := Settled{OutTradeNo: o.OutTradeNo, From: o.State, To: o.State}
 	now := e.s.Clock.Now()
@@ -60,7 +56,7 @@ func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 	}
 	var o2 *store.Order
 	switch {
-	case !found && now.Sub(o.CreatedAt) < notFoundAfter:
+	case !found && now.Sub(o.CreatedAt) < e.s.NotFoundAfter:
 		res.Note = "QFPay has no record yet; too recent to decide"
 		return res
 	case !found:
@@ -116,7 +112,7 @@ func (e *Engine) recoverRefund(ctx context.Context, o *store.Order, r store.Refu
 	case found && rec.Status() == payment.StatusPending:
 	case found:
 		state = store.RefundFailed
-	case e.s.Clock.Now().Sub(r.CreatedAt) >= notFoundAfter:
+	case e.s.Clock.Now().Sub(r.CreatedAt) >= e.s.NotFoundAfter:
 		state = store.RefundFailed // never reached QFPay
 	}
 	if state == "" {

@@ -65,6 +65,9 @@ type Config struct {
 	Kiosk         bool          // QFPOS_KIOSK, full-screen self-service mode
 	Language      string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
 	PINHash       string        // the settings PIN as a salted slow hash (never plain)
+	// NotFoundAfter is how old an order QFPay has no record of must be
+	// before recovery takes it as never sent (QFPOS_NOT_FOUND_AFTER).
+	NotFoundAfter time.Duration
 
 	// Path is the config file read ("" if none) and the one Save writes.
 	Path string
@@ -140,6 +143,7 @@ func Defaults() *Config {
 		PollShare:     0.25,
 		SandboxListen: "127.0.0.1:0",
 		Language:      "en",
+		NotFoundAfter: 2 * time.Minute,
 	}
 }
 
@@ -346,6 +350,14 @@ var settings = []setting{
 			return "", ""
 		}
 		return fmt.Sprintf("%q is not a language qfpos speaks", v), "use en, zh-Hant or zh-Hans"
+	}},
+	{"not_found_after", "QFPOS_NOT_FOUND_AFTER", "", "age after which recovery takes an order QFPay has no record of as never sent (default 2m)", func(c *Config, v string) (string, string) {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return fmt.Sprintf("%q is not a duration from 1s to 24h", v), "write it like 2m"
+		}
+		c.NotFoundAfter = d
+		return "", ""
 	}},
 	{"pin_hash", "", "", "settings PIN, as written by the app (a salted hash)", func(c *Config, v string) (string, string) {
 		c.PINHash = strings.TrimSpace(v)
@@ -590,6 +602,9 @@ func (c *Config) Save() error {
 	put("kiosk", c.Kiosk, d.Kiosk)
 	put("language", c.Language, d.Language)
 	put("pin_hash", c.PINHash, d.PINHash)
+	if c.NotFoundAfter != d.NotFoundAfter {
+		out["not_found_after"] = c.NotFoundAfter.String()
+	}
 
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return fmt.Errorf("config: %w", err)
