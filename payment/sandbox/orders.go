@@ -224,6 +224,7 @@ func (s *Server) findPayment(outTradeNo string, now time.Time) (*order, error) {
 // in WeChat. Paying a paid order does nothing; an order that is declined,
 // closed or expired gives ErrOrderFinal, an unknown one ErrNoSuchOrder.
 func (s *Server) Pay(outTradeNo string) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.payLocked(outTradeNo, s.now())
@@ -249,6 +250,7 @@ func (s *Server) payLocked(outTradeNo string, now time.Time) error {
 // refused: its query record then says respcd 1205. Declining a declined
 // order does nothing; a paid, closed or expired one gives ErrOrderFinal.
 func (s *Server) Decline(outTradeNo string) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.declineLocked(outTradeNo, s.now())
@@ -275,6 +277,7 @@ func (s *Server) declineLocked(outTradeNo string, now time.Time) error {
 // applied lazily, when the order is next looked at, so a test clock
 // needs no goroutine. d <= 0 pays at once.
 func (s *Server) PayAfter(outTradeNo string, d time.Duration) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

@@ -55,6 +55,11 @@ type Config struct {
 	// Logger receives one line per state change and per refused request;
 	// nil discards.
 	Logger *slog.Logger
+	// StatePath, when set, is a JSON file the orders are kept in across
+	// restarts (written after every change), so that qfpos in sandbox mode
+	// can recover, refund and reconcile yesterday's demo sales. "" keeps
+	// them in memory only.
+	StatePath string
 }
 
 // Server is a fake QFPay Open API. It implements http.Handler; use it
@@ -81,10 +86,21 @@ type Server struct {
 	codes    map[string]*oauthCode
 	openids  map[string]bool
 	faults   map[string][]Fault
+	saved    []byte // what StatePath holds
 }
 
-// New returns a Server for cfg, not yet listening anywhere.
+// New returns a Server for cfg, not yet listening anywhere. A StatePath
+// that cannot be read is logged and started afresh; use Start to see the
+// error.
 func New(cfg Config) *Server {
+	s := newServer(cfg)
+	if err := s.load(); err != nil {
+		s.log.Error("sandbox state not loaded", "err", err)
+	}
+	return s
+}
+
+func newServer(cfg Config) *Server {
 	if cfg.AppCode == "" {
 		cfg.AppCode = DefaultAppCode
 	}
@@ -149,6 +165,7 @@ func (s *Server) routes() {
 // ServeHTTP serves the QFPay API, the payer pages and the control API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
+	s.persist()
 }
 
 // Start listens on addr ("" means DefaultAddr, loopback only) and serves
@@ -161,11 +178,14 @@ func Start(addr string, cfg Config) (*Server, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
+	s := newServer(cfg)
+	if err := s.load(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := New(cfg)
 	tcp := ln.Addr().(*net.TCPAddr)
 	port := strconv.Itoa(tcp.Port)
 	host := tcp.IP.String()
