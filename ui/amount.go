@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qfpos/qfpos/money"
+)
+
+// Keypad keys that are not digits.
+const (
+	keyDot   = "."
+	keyBack  = "back"
+	keyClear = "clear"
+)
+
+// maxGoodsName is QFPay's limit on goods_name, in characters.
+const maxGoodsName = 64
+
+// maxWholeDigits bounds what can be typed before the decimal point: one
+// more than the largest txamt has, so "too large" can still be shown.
+const maxWholeDigits = 12
+
+// amountScreen is where a sale starts: the amount on a big keypad (or the
+// keyboard), an optional item name, and Charge.
+type amountScreen struct {
+	g       *gui
+	input   string // what was typed: digits and at most one '.'
+	display *widget.Label
+	hint    *widget.Label
+	item    *widget.Entry
+	keys    map[string]*widget.Button
+	charge  *widget.Button
+	content fyne.CanvasObject
+}
+
+func newAmountScreen(g *gui) *amountScreen {
+	s := &amountScreen{g: g, keys: map[string]*widget.Button{}}
+	s.display = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true, Monospace: false})
+	s.display.SizeName = sizeAmount
+	s.display.Truncation = fyne.TextTruncateEllipsis
+	s.hint = widget.NewLabel("")
+	s.hint.Wrapping = fyne.TextWrapWord
+	s.item = widget.NewEntry()
+	s.item.SetPlaceHolder(g.tr.T("amount.item"))
+	s.item.OnChanged = func(text string) {
+		g.touch()
+		if utf8.RuneCountInString(text) > maxGoodsName {
+			s.item.SetText(string([]rune(text)[:maxGoodsName]))
+		}
+	}
+	s.item.OnSubmitted = func(string) { g.charge() }
+
+	key := func(k, label string) *widget.Button {
+		b := widget.NewButton(label, func() { g.touch(); s.press(k) })
+		s.keys[k] = b
+		return b
+	}
+	var grid []fyne.CanvasObject
+	for _, k := range []string{"7", "8", "9", "4", "5", "6", "1", "2", "3"} {
+		grid = append(grid, key(k, k))
+	}
+	if g.cur.Exponent > 0 {
+		grid = append(grid, key(keyDot, g.tr.T("amount.point")))
+	} else {
+		grid = append(grid, layout.NewSpacer())
+	}
+	grid = append(grid, key("0", "0"))
+	back := widget.NewButtonWithIcon("", backspaceIcon, func() { g.touch(); s.press(keyBack) })
+	s.keys[keyBack] = back
+	grid = append(grid, back)
+	pad := container.NewThemeOverride(container.NewGridWithColumns(3, grid...), keyTheme{newTheme()})
+
+	clear := widget.NewButton(g.tr.T("amount.clear"), func() { g.touch(); s.press(keyClear) })
+	s.keys[keyClear] = clear
+	s.charge = widget.NewButton(g.tr.T("amount.charge"), g.charge)
+	s.charge.Importance = widget.HighImportance
+	charge := container.NewThemeOverride(s.charge, keyTheme{newTheme()})
+
+	label := widget.NewLabel(g.tr.T("amount.title"))
+	label.TextStyle.Bold = true
+	left := container.NewBorder(
+		container.NewVBox(
+			container.NewBorder(nil, nil, label, container.NewThemeOverride(clear, keyTheme{newTheme()})),
+			s.display,
+			s.item,
+			s.hint,
+		),
+		charge, nil, nil,
+	)
+	s.content = container.New(adaptiveLayout{share: 0.5}, left, pad)
+	s.refresh()
+	return s
+}
+
+// press is one key of the keypad or the keyboard.
+func (s *amountScreen) press(k string) {
+	in := s.input
+	whole, frac, dot := strings.Cut(in, ".")
+	switch k {
+	case keyBack:
+		if in != "" {
+			in = in[:len(in)-1]
+		}
+	case keyClear:
+		in = ""
+	case keyDot:
+		if s.g.cur.Exponent == 0 || dot {
+			return
+		}
+		if in == "" {
+			in = "0"
+		}
+		in += "."
+	default:
+		if len(k) != 1 || k[0] < '0' || k[0] > '9' {
+			return
+		}
+		switch {
+		case dot && len(frac) >= s.g.cur.Exponent:
+			return
+		case !dot && whole == "0":
+			in = k
+		case !dot && len(whole) >= maxWholeDigits:
+			return
+		default:
+			in += k
+		}
+	}
+	s.input = in
+	s.refresh()
+}
+
+// reset clears the amount and the item name.
+func (s *amountScreen) reset() {
+	s.input = ""
+	s.item.SetText("")
+	s.refresh()
+}
+
+// refresh shows the amount as typed, in the currency's format, and
+// enables Charge only for an amount the engine takes.
+func (s *amountScreen) refresh() {
+	g := s.g
+	s.display.SetText(displayAmount(g.cur, s.input))
+	if s.input == "" {
+		s.display.Importance = widget.LowImportance
+	} else {
+		s.display.Importance = widget.MediumImportance
+	}
+	s.display.Refresh()
+	v, err := g.eng.ParseAmount(s.input)
+	hint, imp := "", widget.MediumImportance
+	switch {
+	case s.input == "":
+		hint, imp = g.tr.T("amount.enter"), widget.LowImportance
+	case errors.Is(err, money.ErrTooLarge):
+		hint, imp = g.tr.T("amount.too_large", g.cur.Format(g.eng.Settings().MaxTxamt)), widget.DangerImportance
+	case errors.Is(err, money.ErrNotPositive):
+		hint, imp = g.tr.T("amount.zero"), widget.DangerImportance
+	case err != nil:
+		hint, imp = g.tr.T("amount.invalid"), widget.DangerImportance
+	case g.cfg.Live() && v < smallAmount(g.cur):
+		hint, imp = g.tr.T("amount.small", g.cur.Format(smallAmount(g.cur))), widget.WarningImportance
+	}
+	s.hint.SetText(hint)
+	s.hint.Importance = imp
+	s.hint.Refresh()
+	if err != nil {
+		s.charge.SetText(g.tr.T("amount.charge"))
+		s.charge.Disable()
+		return
+	}
+	s.charge.SetText(g.tr.T("amount.charge_amount", g.cur.Format(v)))
+	s.charge.Enable()
+}
+
+// smallAmount is QFPay's advice: more than 200 cents avoids its risk
+// control (qfpay-api.md, txamt).
+func smallAmount(c money.Currency) int64 {
+	if c.Exponent >= 2 {
+		return 200
+	}
+	return 0
+}
+
+// displayAmount formats what was typed the way money.Format formats an
+// amount, keeping a trailing point or missing decimals as typed:
+// "1234.5" → "HK$1,234.5", "" → "HK$0.00".
+func displayAmount(c money.Currency, in string) string {
+	if in == "" {
+		return c.Format(0)
+	}
+	whole, frac, dot := strings.Cut(in, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if dot {
+		b.WriteString("." + frac)
+	}
+	sym := c.Symbol
+	if sym == c.Code {
+		sym += " "
+	}
+	return sym + b.String()
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// prefCustomerDisplay remembers (in Fyne's preferences) whether the
+// customer display was open.
+const prefCustomerDisplay = "customer_display"
+
+// customerDisplay is the optional second window that faces the customer
+// at a counter: a welcome, then the QR, then the result.
+type customerDisplay struct {
+	g        *gui
+	win      fyne.Window
+	body     *fyne.Container
+	welcome  *widget.Label
+	merchant *widget.Label
+	idle     fyne.CanvasObject
+	qr       *qrScreen
+	result   *resultScreen
+	screen   string
+}
+
+// setCustomerDisplay opens or closes the customer display.
+func (g *gui) setCustomerDisplay(on bool) {
+	switch {
+	case on && g.customer == nil:
+		c := &customerDisplay{g: g, win: g.app.NewWindow("")}
+		g.customer = c
+		c.win.SetIcon(Icon)
+		c.rebuild()
+		c.win.SetCloseIntercept(func() { g.setCustomerDisplay(false) })
+		c.win.Resize(fyne.NewSize(800, 600))
+		c.win.Show()
+	case !on && g.customer != nil:
+		g.customer.win.Close()
+		g.customer = nil
+	}
+	g.app.Preferences().SetBool(prefCustomerDisplay, on)
+	if g.nav != nil && g.nav.customer != nil && g.nav.customer.Checked != on {
+		g.nav.customer.SetChecked(on)
+	}
+}
+
+// rebuild makes the display's screens in the current language and shows
+// what the main window shows.
+func (c *customerDisplay) rebuild() {
+	g := c.g
+	c.win.SetTitle("qfpos — " + g.tr.T("customer.title"))
+	c.welcome = widget.NewLabelWithStyle(g.tr.T("customer.welcome"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	c.welcome.SizeName = sizeResult
+	c.merchant = widget.NewLabelWithStyle(g.cfg.MerchantName, fyne.TextAlignCenter, fyne.TextStyle{})
+	c.merchant.SizeName = theme.SizeNameHeadingText
+	icon := canvas.NewImageFromResource(Icon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSquareSize(128))
+	c.idle = container.NewCenter(container.NewVBox(icon, c.merchant, c.welcome))
+	c.qr = newQRScreen(g, true)
+	c.result = newResultScreen(g, true)
+	c.body = container.NewStack(c.idle)
+	top := container.NewVBox()
+	if b := g.banner(); b != nil {
+		top.Add(b)
+	}
+	c.win.SetContent(container.NewBorder(top, nil, nil, nil, container.NewPadded(c.body)))
+	switch {
+	case g.sale != nil:
+		c.qr.start(g.qr.amount.Text, g.eng.Settings().Expiry)
+		c.qr.apply(g.lastEvent, g.cancelling)
+		c.show(screenQR)
+	case g.screen == screenResult && g.result.outTradeNo != "":
+		if o, err := g.eng.Store().Get(g.result.outTradeNo); err == nil {
+			c.result.show(o, g.result.state, g.result.amount.Text)
+			c.show(screenResult)
+		}
+	default:
+		c.show(screenAmount)
+	}
+}
+
+// show puts the display on the QR, the result, or (for anything else)
+// the welcome.
+func (c *customerDisplay) show(name string) {
+	var obj fyne.CanvasObject
+	switch name {
+	case screenQR:
+		obj = c.qr.content
+	case screenResult:
+		obj = c.result.content
+	default:
+		name, obj = screenAmount, c.idle
+	}
+	c.screen = name
+	c.body.Objects = []fyne.CanvasObject{obj}
+	c.body.Refresh()
+}

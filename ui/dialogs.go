@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// msgBox is a dialog whose buttons are ours, so tests can press them.
+type msgBox struct {
+	dlg     *dialog.CustomDialog
+	title   string
+	text    *widget.Label
+	yes, no *widget.Button // confirm only
+	ok      *widget.Button // message only
+	onYes   func()
+}
+
+// dialogWidth is the width a dialog takes in a window of width w.
+func dialogWidth(w float32) float32 { return min(520, w-32) }
+
+// message shows a message with an OK button.
+func (g *gui) message(title, text string) *msgBox {
+	m := &msgBox{title: title, text: widget.NewLabel(text)}
+	m.text.Wrapping = fyne.TextWrapWord
+	m.dlg = dialog.NewCustomWithoutButtons(title, m.text, g.win)
+	m.ok = widget.NewButton(g.tr.T("button.ok"), m.dlg.Hide)
+	m.ok.Importance = widget.HighImportance
+	m.dlg.SetButtons([]fyne.CanvasObject{m.ok})
+	g.showDialog(m.dlg)
+	g.lastMsg = m
+	return m
+}
+
+// confirm asks a yes/no question; yes runs onYes.
+func (g *gui) confirm(title, text, yes, no string, onYes func()) *msgBox {
+	m := &msgBox{title: title, text: widget.NewLabel(text), onYes: onYes}
+	m.text.Wrapping = fyne.TextWrapWord
+	m.dlg = dialog.NewCustomWithoutButtons(title, m.text, g.win)
+	m.no = widget.NewButton(no, m.dlg.Hide)
+	m.yes = widget.NewButton(yes, func() {
+		m.dlg.Hide()
+		onYes()
+	})
+	m.yes.Importance = widget.DangerImportance
+	m.dlg.SetButtons([]fyne.CanvasObject{m.no, m.yes})
+	g.showDialog(m.dlg)
+	g.lastMsg = m
+	return m
+}
+
+// custom shows content with a Close button.
+func (g *gui) custom(title string, content fyne.CanvasObject) *msgBox {
+	m := &msgBox{title: title}
+	m.dlg = dialog.NewCustomWithoutButtons(title, content, g.win)
+	m.ok = widget.NewButton(g.tr.T("button.close"), m.dlg.Hide)
+	m.dlg.SetButtons([]fyne.CanvasObject{m.ok})
+	g.showDialog(m.dlg)
+	g.lastMsg = m
+	return m
+}
+
+func (g *gui) showDialog(d dialog.Dialog) {
+	d.Show()
+	d.Resize(fyne.NewSize(dialogWidth(g.win.Canvas().Size().Width), 0))
+}
+
+// stacked is a column of objects, for dialog contents.
+func stacked(objs ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(objs...) }

@@ -1,0 +1,296 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/store"
+)
+
+// qrCode draws a QR code as the largest square of whole-pixel modules
+// that fits its size, quiet zone included, dark on light.
+type qrCode struct {
+	widget.BaseWidget
+	content string
+	bitmap  [][]bool // modules with the 4-module quiet zone; nil when empty
+	dark    color.Color
+	light   color.Color
+}
+
+func newQRCode() *qrCode {
+	q := &qrCode{}
+	q.ExtendBaseWidget(q)
+	return q
+}
+
+// SetContent encodes s (medium error correction) and redraws.
+func (q *qrCode) SetContent(s string) error {
+	if s == q.content {
+		return nil
+	}
+	q.content, q.bitmap = s, nil
+	if s != "" {
+		c, err := qrcode.New(s, qrcode.Medium)
+		if err != nil {
+			q.content = ""
+			q.Refresh()
+			return err
+		}
+		q.bitmap = c.Bitmap()
+	}
+	q.Refresh()
+	return nil
+}
+
+// MinSize leaves the size to the layout; a phone still reads a QR of this
+// size on an 800×480 screen.
+func (q *qrCode) MinSize() fyne.Size { return fyne.NewSquareSize(160) }
+
+func (q *qrCode) CreateRenderer() fyne.WidgetRenderer {
+	r := canvas.NewRaster(q.draw)
+	r.ScaleMode = canvas.ImageScalePixels
+	return &qrRenderer{q: q, raster: r}
+}
+
+type qrRenderer struct {
+	q      *qrCode
+	raster *canvas.Raster
+}
+
+func (r *qrRenderer) Layout(s fyne.Size)           { r.raster.Resize(s) }
+func (r *qrRenderer) MinSize() fyne.Size           { return r.q.MinSize() }
+func (r *qrRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.raster} }
+func (r *qrRenderer) Destroy()                     {}
+
+func (r *qrRenderer) Refresh() {
+	r.q.dark, r.q.light = r.q.colors()
+	r.raster.Refresh()
+}
+
+// colors are the theme's QR colours: dark modules on a light ground.
+func (q *qrCode) colors() (dark, light color.Color) {
+	th, v := q.Theme(), fyne.CurrentApp().Settings().ThemeVariant()
+	return th.Color(colorQRDark, v), th.Color(colorQRLite, v)
+}
+
+// draw renders the code at w×h pixels: whole pixels per module, centred,
+// on the light colour; transparent when there is no code.
+func (q *qrCode) draw(w, h int) image.Image {
+	bm := q.bitmap
+	if len(bm) == 0 || w <= 0 || h <= 0 {
+		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	}
+	if q.dark == nil {
+		q.dark, q.light = q.colors()
+	}
+	n := len(bm)
+	side := min(w, h)
+	m := max(side/n, 1)
+	size := m * n
+	x0, y0 := (w-size)/2, (h-size)/2
+	img := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Transparent, q.light, q.dark})
+	// The light square (quiet zone included) around the modules.
+	for y := max(y0, 0); y < min(y0+size, h); y++ {
+		row := img.Pix[y*img.Stride:]
+		for x := max(x0, 0); x < min(x0+size, w); x++ {
+			row[x] = 1
+		}
+	}
+	for my, line := range bm {
+		for mx, on := range line {
+			if !on {
+				continue
+			}
+			for y := y0 + my*m; y < y0+(my+1)*m; y++ {
+				if y < 0 || y >= h {
+					continue
+				}
+				row := img.Pix[y*img.Stride:]
+				for x := x0 + mx*m; x < x0+(mx+1)*m; x++ {
+					if x >= 0 && x < w {
+						row[x] = 2
+					}
+				}
+			}
+		}
+	}
+	return img
+}
+
+// qrScreen is what the customer sees while paying: the QR, the amount,
+// the merchant, how to pay, the time left, and how things stand.
+type qrScreen struct {
+	g         *gui
+	customer  bool // the customer display's copy: no Cancel
+	qr        *qrCode
+	preparing *widget.Activity
+	amount    *widget.Label
+	merchant  *widget.Label
+	scan      *widget.Label
+	scanOther *widget.Label
+	countdown *widget.ProgressBar
+	left      *widget.Label
+	status    *widget.Label
+	order     *widget.Label
+	cancel    *widget.Button
+	content   fyne.CanvasObject
+	confirm   *msgBox // the cancel confirmation when open
+
+	expiresAt time.Time
+	total     time.Duration
+}
+
+func newQRScreen(g *gui, customer bool) *qrScreen {
+	s := &qrScreen{g: g, customer: customer, qr: newQRCode(), preparing: widget.NewActivity()}
+	s.amount = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.amount.SizeName = sizeAmount
+	s.merchant = widget.NewLabelWithStyle(g.cfg.MerchantName, fyne.TextAlignCenter, fyne.TextStyle{})
+	s.merchant.SizeName = theme.SizeNameSubHeadingText
+	s.merchant.Truncation = fyne.TextTruncateEllipsis
+	s.scan = widget.NewLabelWithStyle(g.tr.T("qr.scan"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.scan.SizeName = theme.SizeNameSubHeadingText
+	s.scan.Wrapping = fyne.TextWrapWord
+	s.scanOther = widget.NewLabelWithStyle(scanInOtherLanguages(g.tr.lang), fyne.TextAlignCenter, fyne.TextStyle{})
+	s.scanOther.SizeName = theme.SizeNameCaptionText
+	s.scanOther.Wrapping = fyne.TextWrapWord
+	s.countdown = widget.NewProgressBar()
+	s.countdown.TextFormatter = func() string { return "" }
+	s.left = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	s.status = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s.status.Wrapping = fyne.TextWrapWord
+	s.order = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s.order.SizeName = theme.SizeNameCaptionText
+	s.order.Importance = widget.LowImportance
+	s.order.Truncation = fyne.TextTruncateEllipsis
+	s.cancel = widget.NewButtonWithIcon(g.tr.T("qr.cancel"), theme.CancelIcon(), s.askCancel)
+	s.cancel.Importance = widget.DangerImportance
+	if customer {
+		s.cancel.Hide()
+	}
+	info := container.NewVBox(
+		s.merchant,
+		s.amount,
+		s.scan,
+		s.scanOther,
+		layout.NewSpacer(),
+		container.NewBorder(nil, nil, nil, s.left, s.countdown),
+		s.status,
+		s.order,
+		s.cancel,
+	)
+	code := container.NewStack(s.qr, container.NewCenter(s.preparing))
+	s.content = container.New(qrLayout{}, code, info)
+	return s
+}
+
+// scanInOtherLanguages is the instruction in the two languages the screen
+// is not in, for customers who read another one.
+func scanInOtherLanguages(lang string) string {
+	out := ""
+	for _, l := range languages {
+		if l == lang {
+			continue
+		}
+		if out != "" {
+			out += " · "
+		}
+		out += newTranslator(l).T("qr.scan")
+	}
+	return out
+}
+
+// start shows a new sale before QFPay has answered: no QR yet.
+func (s *qrScreen) start(amount string, total time.Duration) {
+	s.qr.SetContent("")
+	s.preparing.Start()
+	s.preparing.Show()
+	s.amount.SetText(amount)
+	s.merchant.SetText(s.g.cfg.MerchantName)
+	s.total, s.expiresAt = total, time.Time{}
+	s.countdown.SetValue(1)
+	s.left.SetText("")
+	s.order.SetText("")
+	s.setStatus(s.g.tr.T("qr.preparing"), widget.MediumImportance)
+	s.cancel.Enable()
+	s.cancel.SetText(s.g.tr.T("qr.cancel"))
+}
+
+// apply shows one event of the sale.
+func (s *qrScreen) apply(ev checkout.Event, cancelling bool) {
+	tr := s.g.tr
+	if ev.QRCode != "" && ev.State == store.StateAwaiting {
+		if err := s.qr.SetContent(ev.QRCode); err != nil {
+			s.g.d.Log.Error("cannot draw the QR", "err", err)
+		} else {
+			s.preparing.Stop()
+			s.preparing.Hide()
+		}
+	}
+	if !ev.ExpiresAt.IsZero() {
+		s.expiresAt = ev.ExpiresAt
+	}
+	if ev.OutTradeNo != "" {
+		s.order.SetText(tr.T("qr.order", ev.OutTradeNo))
+	}
+	switch {
+	case cancelling:
+		s.setStatus(tr.T("qr.cancelling"), widget.WarningImportance)
+	case ev.Trouble != nil:
+		s.setStatus(tr.T("qr.trouble"), widget.WarningImportance)
+	case ev.State == store.StateUnknown || ev.State == store.StateCreating && s.qr.content == "" && ev.Checking:
+		s.setStatus(tr.T("qr.unknown"), widget.WarningImportance)
+	case ev.State == store.StateAwaiting && s.qr.content != "":
+		if ev.Checking {
+			s.setStatus(tr.T("qr.waiting_checking"), widget.MediumImportance)
+		} else {
+			s.setStatus(tr.T("qr.waiting"), widget.MediumImportance)
+		}
+	}
+	s.tick(s.g.d.Now())
+}
+
+func (s *qrScreen) setStatus(text string, imp widget.Importance) {
+	if s.status.Text == text && s.status.Importance == imp {
+		return
+	}
+	s.status.Text = text
+	s.status.Importance = imp
+	s.status.Refresh()
+}
+
+// tick updates the countdown to the QR's expiry.
+func (s *qrScreen) tick(now time.Time) {
+	if s.expiresAt.IsZero() || s.qr.content == "" {
+		return
+	}
+	left := max(s.expiresAt.Sub(now), 0)
+	if s.total > 0 {
+		s.countdown.SetValue(min(float64(left)/float64(s.total), 1))
+	}
+	s.left.SetText(mmss(left))
+}
+
+// mmss formats a duration as minutes and seconds, rounding up so that
+// 0:00 means expired.
+func mmss(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	return fmt.Sprintf("%d:%02d", secs/60, secs%60)
+}
+
+// askCancel confirms before the sale is cancelled.
+func (s *qrScreen) askCancel() {
+	g := s.g
+	g.touch()
+	s.confirm = g.confirm(g.tr.T("cancel.title"), g.tr.T("cancel.text"), g.tr.T("cancel.yes"), g.tr.T("cancel.no"), g.cancelSale)
+}

@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/store"
+)
+
+// charge starts a sale for the amount on the amount screen.
+func (g *gui) charge() {
+	if g.screen != screenAmount || g.sale != nil {
+		return
+	}
+	g.touch()
+	amt, err := g.eng.ParseAmount(g.amount.input)
+	if err != nil {
+		return
+	}
+	goods := strings.TrimSpace(g.amount.item.Text)
+	sale, err := g.eng.Start(g.ctx, checkout.Request{Amount: amt, GoodsName: goods})
+	if err != nil {
+		g.message(g.tr.T("error.title"), g.tr.T("error.start", err.Error()))
+		return
+	}
+	g.saleSeq++
+	g.sale, g.cancelling, g.lastEvent = sale, false, checkout.Event{}
+	total := g.eng.Settings().Expiry
+	for _, q := range g.qrScreens() {
+		q.start(g.cur.Format(amt), total)
+	}
+	g.show(screenQR)
+	if g.customer != nil {
+		g.customer.show(screenQR)
+	}
+	seq := g.saleSeq
+	go g.follow(sale, seq)
+	go g.countdown(sale, seq)
+}
+
+// qrScreens are the QR screens to update: the main one and the
+// customer display's.
+func (g *gui) qrScreens() []*qrScreen {
+	out := []*qrScreen{g.qr}
+	if g.customer != nil {
+		out = append(out, g.customer.qr)
+	}
+	return out
+}
+
+func (g *gui) resultScreens() []*resultScreen {
+	out := []*resultScreen{g.result}
+	if g.customer != nil {
+		out = append(out, g.customer.result)
+	}
+	return out
+}
+
+// follow hands a sale's events to the UI goroutine. It runs on its own
+// goroutine and touches no widget.
+func (g *gui) follow(sale *checkout.Sale, seq int) {
+	for ev := range sale.Events() {
+		g.do(func() { g.onEvent(seq, ev) })
+	}
+}
+
+// countdown ticks the QR screen's countdown until the sale is over.
+func (g *gui) countdown(sale *checkout.Sale, seq int) {
+	t := time.NewTicker(g.d.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-sale.Done():
+			return
+		case <-g.ctx.Done():
+			return
+		case <-t.C:
+			g.do(func() {
+				if seq == g.saleSeq && g.sale != nil {
+					for _, q := range g.qrScreens() {
+						q.tick(g.d.Now())
+					}
+				}
+			})
+		}
+	}
+}
+
+// onEvent shows one event of the sale seq, on the UI goroutine.
+func (g *gui) onEvent(seq int, ev checkout.Event) {
+	if seq != g.saleSeq || g.sale == nil {
+		return // a sale that is over
+	}
+	g.lastEvent = ev
+	if ev.Final {
+		g.finish(ev)
+		return
+	}
+	for _, q := range g.qrScreens() {
+		q.apply(ev, g.cancelling)
+	}
+}
+
+// cancelSale is the confirmed Cancel: the engine closes the order at
+// QFPay and checks it; the result screen follows its final event.
+func (g *gui) cancelSale() {
+	if g.sale == nil {
+		return
+	}
+	g.cancelling = true
+	g.sale.Cancel()
+	g.qr.cancel.Disable()
+	for _, q := range g.qrScreens() {
+		q.apply(g.lastEvent, true)
+	}
+}
+
+// finish shows the result of a sale that is over.
+func (g *gui) finish(ev checkout.Event) {
+	g.sale = nil
+	g.cancelling = false
+	if q := g.qr.confirm; q != nil {
+		q.dlg.Hide()
+		g.qr.confirm = nil
+	}
+	for _, q := range g.qrScreens() {
+		q.preparing.Stop()
+	}
+	o, err := g.eng.Store().Get(ev.OutTradeNo)
+	if err != nil {
+		o = &store.Order{OutTradeNo: ev.OutTradeNo, Amount: ev.Amount, Currency: ev.Currency, RespCd: ev.RespCd}
+	}
+	g.showResult(o, ev.State)
+	if ev.State == store.StatePaid {
+		go g.d.Chime()
+	}
+	if ev.State == store.StateUnknown {
+		g.watchUnknown(ev.OutTradeNo)
+	}
+	if g.closing {
+		g.app.Quit()
+	}
+}
+
+// showResult shows the result of an order and, unless the outcome is
+// unknown, goes back to a new sale after a while.
+func (g *gui) showResult(o *store.Order, state store.State) {
+	amount := g.cur.Format(o.Amount)
+	for _, r := range g.resultScreens() {
+		r.show(o, state, amount)
+	}
+	g.show(screenResult)
+	if g.customer != nil {
+		g.customer.show(screenResult)
+	}
+	g.resultSeq++
+	if state == store.StateUnknown {
+		return // stays until someone has read it, or it is settled
+	}
+	seq := g.resultSeq
+	time.AfterFunc(g.d.ResultDelay, func() {
+		g.do(func() {
+			if seq == g.resultSeq && g.screen == screenResult {
+				g.newSale()
+			}
+		})
+	})
+}
+
+// newSale goes back to the amount screen, cleared.
+func (g *gui) newSale() {
+	if g.sale != nil {
+		return
+	}
+	g.resultSeq++
+	g.amount.reset()
+	g.show(screenAmount)
+	if g.customer != nil {
+		g.customer.show(screenAmount)
+	}
+}
+
+// watchUnknown keeps asking QFPay about an order whose outcome is not
+// known (through the engine's Recover), and shows its result when it is
+// settled if the result screen still shows it.
+func (g *gui) watchUnknown(outTradeNo string) {
+	for _, no := range g.unknownWatch {
+		if no == outTradeNo {
+			return
+		}
+	}
+	g.unknownWatch = append(g.unknownWatch, outTradeNo)
+	eng, ctx, wait := g.eng, g.ctx, g.d.RecheckUnknown
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, time.Minute)
+			if _, err := eng.Recover(ctx); err != nil {
+				continue
+			}
+			o, err := eng.Store().Get(outTradeNo)
+			if err != nil || !o.State.Final() {
+				continue
+			}
+			g.do(func() {
+				g.unknownWatch = removeString(g.unknownWatch, outTradeNo)
+				if g.screen == screenResult && g.result.outTradeNo == outTradeNo && g.sale == nil {
+					g.showResult(o, o.State)
+				}
+			})
+			return
+		}
+	}()
+}
+
+func removeString(list []string, s string) []string {
+	out := list[:0]
+	for _, v := range list {
+		if v != s {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,521 @@
+// Package ui is qfpos's Fyne GUI: the cashier and kiosk screens. It is the
+// only package besides main that imports Fyne; it drives the checkout
+// engine below it (Deps) and never talks to QFPay or the order file
+// itself.
+//
+// Threading: Fyne runs every callback on one goroutine. A sale's events,
+// the countdown and the background checks run on goroutines of their own
+// and hand their results to the UI through gui.do (fyne.Do in the app),
+// never touching a widget themselves.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qfpos/qfpos/assets"
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/cli"
+	"github.com/qfpos/qfpos/config"
+	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/store"
+)
+
+// AppID is the application ID, as in FyneApp.toml.
+const AppID = "io.github.qfpos"
+
+// Icon is the application icon as a Fyne resource.
+var Icon = fyne.NewStaticResource("icon.png", assets.Icon)
+
+// backspaceIcon is the keypad's backspace key, coloured by the theme.
+var backspaceIcon = theme.NewThemedResource(fyne.NewStaticResource("backspace.svg", assets.Backspace))
+
+// Engine is what the GUI needs of the checkout engine; *checkout.Engine
+// implements it.
+type Engine interface {
+	ParseAmount(s string) (int64, error)
+	Start(ctx context.Context, req checkout.Request) (*checkout.Sale, error)
+	Recover(ctx context.Context) ([]checkout.Settled, error)
+	Refund(ctx context.Context, outTradeNo string, amount int64) (store.Refund, error)
+	Store() *store.Store
+	Settings() checkout.Settings
+}
+
+// Deps is what the GUI runs on. Run fills it from the command line's
+// wiring; tests fill it with a real engine on a temporary store and the
+// in-process sandbox.
+type Deps struct {
+	Config *config.Config
+	Engine Engine
+	Log    *slog.Logger // nil discards
+
+	// Do runs f on the UI goroutine; nil means fyne.Do. Tests queue f and
+	// run it on the test goroutine.
+	Do func(f func())
+	// Now is the wall clock of the countdown and the day views; nil means
+	// time.Now.
+	Now func() time.Time
+	// Chime plays the paid sound; nil means playChime (a system player
+	// when one is installed, else silence).
+	Chime func()
+	// ResultDelay is how long a result stays before the next sale
+	// (default 6 s); an unknown outcome stays until someone taps.
+	ResultDelay time.Duration
+	// IdleTimeout sends a kiosk back to the amount screen (default 60 s).
+	IdleTimeout time.Duration
+	// Tick is how often the countdown updates (default 250 ms).
+	Tick time.Duration
+	// RecheckUnknown is the first wait before an unknown outcome is asked
+	// again (default 5 s, doubling to a minute).
+	RecheckUnknown time.Duration
+}
+
+func (d *Deps) fill() {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Do == nil {
+		d.Do = fyne.Do
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Chime == nil {
+		d.Chime = playChime
+	}
+	if d.ResultDelay <= 0 {
+		d.ResultDelay = 6 * time.Second
+	}
+	if d.IdleTimeout <= 0 {
+		d.IdleTimeout = time.Minute
+	}
+	if d.Tick <= 0 {
+		d.Tick = 250 * time.Millisecond
+	}
+	if d.RecheckUnknown <= 0 {
+		d.RecheckUnknown = 5 * time.Second
+	}
+}
+
+// Run opens the cashier (or kiosk) window on the app's engine and blocks
+// until the app quits. Unfinished orders are recovered in the background
+// while the window opens.
+func Run(ctx context.Context, a *cli.App) error {
+	eng, err := a.Engine()
+	if err != nil {
+		return err
+	}
+	fa := app.NewWithID(AppID)
+	fa.SetIcon(Icon)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g := newGUI(ctx, fa, Deps{Config: a.Config, Engine: eng, Log: a.Log})
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
+	g.startRecover()
+	g.win.ShowAndRun()
+	g.shutdown(30 * time.Second)
+	return nil
+}
+
+// Screen names.
+const (
+	screenAmount   = "amount"
+	screenQR       = "qr"
+	screenResult   = "result"
+	screenHistory  = "history"
+	screenSettings = "settings"
+)
+
+// gui is the app: its windows, its screens and the sale under way. Its
+// fields are touched on the UI goroutine only.
+type gui struct {
+	ctx context.Context
+	app fyne.App
+	win fyne.Window
+	d   Deps
+	cfg *config.Config
+	eng Engine
+	cur money.Currency
+	tr  *translator
+	do  func(func())
+
+	body   *fyne.Container // holds the current screen
+	nav    *navBar
+	screen string
+
+	amount   *amountScreen
+	qr       *qrScreen
+	result   *resultScreen
+	history  *historyScreen
+	settings *settingsScreen
+
+	customer *customerDisplay // nil when off
+
+	sale       *checkout.Sale // the sale under way, nil when none
+	saleSeq    int            // bumps with every sale; stale events are dropped
+	cancelling bool
+	lastEvent  checkout.Event
+
+	resultSeq    int       // bumps with every result shown, for its timer
+	lastActivity time.Time // for the kiosk's idle timeout
+	staffUntil   time.Time // the PIN was entered; staff screens open until then
+	pinFailures  int
+	pinLockUntil time.Time
+	pin          *pinPad  // the PIN dialog when open
+	lastMsg      *msgBox  // the last message dialog
+	closing      bool     // quit asked while a sale runs
+	stopIdle     func()   // stops the kiosk idle watcher
+	unknownWatch []string // out_trade_nos being re-checked
+}
+
+// newGUI builds the main window and its screens. Run and the tests call it.
+func newGUI(ctx context.Context, a fyne.App, d Deps) *gui {
+	d.fill()
+	a.Settings().SetTheme(newTheme())
+	cfg := d.Config
+	g := &gui{
+		ctx: ctx,
+		app: a,
+		d:   d,
+		cfg: cfg,
+		eng: d.Engine,
+		cur: d.Engine.Settings().Currency,
+		tr:  newTranslator(cfg.Language),
+		do:  d.Do,
+	}
+	g.win = a.NewWindow(Title(cfg))
+	g.win.SetIcon(Icon)
+	g.build()
+	g.win.Resize(fyne.NewSize(1024, 640))
+	g.win.SetCloseIntercept(g.closeRequested)
+	g.win.Canvas().SetOnTypedRune(g.typedRune)
+	g.win.Canvas().SetOnTypedKey(g.typedKey)
+	if cfg.Kiosk {
+		g.win.SetFullScreen(true)
+		g.startIdleWatch()
+	} else if a.Preferences().Bool(prefCustomerDisplay) {
+		g.setCustomerDisplay(true)
+	}
+	g.lastActivity = g.d.Now()
+	return g
+}
+
+// build (re)creates every screen in the current language and shows the
+// amount screen.
+func (g *gui) build() {
+	g.amount = newAmountScreen(g)
+	g.qr = newQRScreen(g, false)
+	g.result = newResultScreen(g, false)
+	g.history = newHistoryScreen(g)
+	g.settings = newSettingsScreen(g)
+	g.nav = newNavBar(g)
+	g.body = container.NewStack(g.amount.content)
+	g.screen = screenAmount
+	top := container.NewVBox()
+	if b := g.banner(); b != nil {
+		top.Add(b)
+	}
+	top.Add(g.nav.content)
+	g.win.SetContent(container.NewBorder(top, nil, nil, nil, container.NewPadded(g.body)))
+	if g.customer != nil {
+		g.customer.rebuild()
+	}
+}
+
+// banner is the plain sandbox notice on top of every screen, or nil with
+// real credentials.
+func (g *gui) banner() fyne.CanvasObject {
+	if !g.cfg.Sandbox() {
+		return nil
+	}
+	th := g.app.Settings().Theme()
+	v := g.app.Settings().ThemeVariant()
+	bg := canvas.NewRectangle(th.Color(colorBanner, v))
+	txt := canvas.NewText(g.tr.T("banner.sandbox"), th.Color(colorOnBann, v))
+	txt.TextSize = th.Size(sizeBanner)
+	txt.TextStyle.Bold = true
+	txt.Alignment = fyne.TextAlignCenter
+	return container.NewStack(bg, container.NewPadded(txt))
+}
+
+// show puts a screen in the main window.
+func (g *gui) show(name string) {
+	var c fyne.CanvasObject
+	switch name {
+	case screenAmount:
+		c = g.amount.content
+	case screenQR:
+		c = g.qr.content
+	case screenResult:
+		c = g.result.content
+	case screenHistory:
+		c = g.history.content
+		g.history.reload()
+	case screenSettings:
+		c = g.settings.content
+		g.settings.load()
+	default:
+		panic("ui: no screen " + name)
+	}
+	g.screen = name
+	g.body.Objects = []fyne.CanvasObject{c}
+	g.body.Refresh()
+	g.win.Canvas().Unfocus()
+	g.nav.update()
+	g.touch()
+}
+
+// touch records activity, for the kiosk's idle timeout.
+func (g *gui) touch() { g.lastActivity = g.d.Now() }
+
+// busy reports whether a sale is under way or its result is showing.
+func (g *gui) busy() bool { return g.sale != nil }
+
+// typedRune is the physical keyboard when no entry has the focus.
+func (g *gui) typedRune(r rune) {
+	g.touch()
+	if g.screen == screenAmount {
+		switch {
+		case r >= '0' && r <= '9':
+			g.amount.press(string(r))
+		case r == '.' || r == ',':
+			g.amount.press(".")
+		}
+	}
+}
+
+// typedKey handles Enter, Backspace, Delete and Escape.
+func (g *gui) typedKey(e *fyne.KeyEvent) {
+	g.touch()
+	switch g.screen {
+	case screenAmount:
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			g.charge()
+		case fyne.KeyBackspace:
+			g.amount.press(keyBack)
+		case fyne.KeyDelete, fyne.KeyEscape:
+			g.amount.press(keyClear)
+		}
+	case screenQR:
+		if e.Name == fyne.KeyEscape && !g.qr.cancel.Disabled() {
+			g.qr.askCancel()
+		}
+	case screenResult:
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape, fyne.KeySpace:
+			g.newSale()
+		}
+	}
+}
+
+// closeRequested is the window's close button: a running sale is
+// cancelled properly first, and a kiosk wants the PIN.
+func (g *gui) closeRequested() {
+	quit := func() {
+		if g.sale != nil {
+			g.closing = true
+			g.sale.Cancel()
+			g.message(g.tr.T("quit.title"), g.tr.T("quit.wait"))
+			return
+		}
+		g.app.Quit()
+	}
+	if g.cfg.Kiosk {
+		g.requirePIN(quit)
+		return
+	}
+	if g.sale != nil {
+		g.confirm(g.tr.T("quit.title"), g.tr.T("quit.sale"), g.tr.T("quit.yes"), g.tr.T("button.back"), quit)
+		return
+	}
+	quit()
+}
+
+// shutdown cancels a sale still running when the app quits and waits for
+// it to settle (closed at QFPay and verified), at most timeout.
+func (g *gui) shutdown(timeout time.Duration) {
+	if g.stopIdle != nil {
+		g.stopIdle()
+	}
+	s := g.sale
+	if s == nil {
+		return
+	}
+	s.Cancel()
+	select {
+	case <-s.Done():
+	case <-time.After(timeout):
+	}
+}
+
+// startRecover settles unfinished orders from an earlier run, in the
+// background, without delaying the window.
+func (g *gui) startRecover() {
+	go func() {
+		res, err := g.eng.Recover(g.ctx)
+		if err != nil {
+			g.d.Log.Warn("recover", "err", err)
+		}
+		for _, r := range res {
+			g.d.Log.Info("recovered", "out_trade_no", r.OutTradeNo, "from", r.From, "to", r.To, "note", r.Note, "err", r.Err)
+		}
+	}()
+}
+
+// startIdleWatch sends an idle kiosk back to the amount screen.
+func (g *gui) startIdleWatch() {
+	ctx, stop := context.WithCancel(g.ctx)
+	g.stopIdle = stop
+	every := min(g.d.IdleTimeout/4, 5*time.Second)
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				g.do(g.checkIdle)
+			}
+		}
+	}()
+}
+
+// checkIdle is the kiosk idle timeout: staff screens close and a half
+// typed amount is cleared.
+func (g *gui) checkIdle() {
+	if g.d.Now().Sub(g.lastActivity) < g.d.IdleTimeout || g.busy() {
+		return
+	}
+	switch g.screen {
+	case screenHistory, screenSettings:
+		g.closeDialogs()
+		g.staffUntil = time.Time{}
+		g.show(screenAmount)
+	case screenAmount:
+		if g.amount.input != "" || g.amount.item.Text != "" {
+			g.amount.reset()
+		}
+		g.closeDialogs()
+	}
+}
+
+// closeDialogs hides the PIN and message dialogs.
+func (g *gui) closeDialogs() {
+	if g.pin != nil {
+		g.pin.dlg.Hide()
+		g.pin = nil
+	}
+	if g.lastMsg != nil {
+		g.lastMsg.dlg.Hide()
+	}
+}
+
+// Title is the window title: the app's name and its mode.
+func Title(cfg *config.Config) string {
+	return "qfpos — " + ModeText(cfg)
+}
+
+// ModeText tells people which QFPay the app talks to, plainly.
+func ModeText(cfg *config.Config) string {
+	if cfg.Sandbox() {
+		return "SANDBOX (no QFPay credentials: no real money)"
+	}
+	if cfg.Live() {
+		return fmt.Sprintf("QFPay %s (live)", cfg.Mode())
+	}
+	return fmt.Sprintf("QFPay %s (test)", cfg.Mode())
+}
+
+// navBar is the row on top: the screens a cashier may go to, or in kiosk
+// mode only the staff button.
+type navBar struct {
+	g                       *gui
+	sale, history, settings *widget.Button
+	staff                   *widget.Button // kiosk only
+	customer                *widget.Check  // counter only
+	mode                    *widget.Label
+	content                 fyne.CanvasObject
+}
+
+func newNavBar(g *gui) *navBar {
+	n := &navBar{g: g}
+	n.mode = widget.NewLabel(g.modeText())
+	n.mode.Importance = widget.LowImportance
+	if g.cfg.Kiosk {
+		n.staff = widget.NewButtonWithIcon(g.tr.T("nav.staff"), theme.AccountIcon(), g.openStaff)
+		n.staff.Importance = widget.LowImportance
+		n.content = container.NewHBox(layout.NewSpacer(), n.mode, n.staff)
+		return n
+	}
+	n.sale = widget.NewButtonWithIcon(g.tr.T("nav.sale"), theme.HomeIcon(), func() { g.show(screenAmount) })
+	n.history = widget.NewButtonWithIcon(g.tr.T("nav.history"), theme.HistoryIcon(), func() { g.show(screenHistory) })
+	n.settings = widget.NewButtonWithIcon(g.tr.T("nav.settings"), theme.SettingsIcon(), func() { g.requirePIN(func() { g.show(screenSettings) }) })
+	n.customer = widget.NewCheck(g.tr.T("nav.customer"), func(on bool) {
+		if on != (g.customer != nil) {
+			g.setCustomerDisplay(on)
+		}
+	})
+	n.customer.Checked = g.customer != nil
+	n.content = container.NewHBox(n.sale, n.history, n.settings, n.customer, layout.NewSpacer(), n.mode)
+	return n
+}
+
+// update enables what may be left for: nothing during a sale.
+func (n *navBar) update() {
+	busy := n.g.busy() || n.g.screen == screenQR
+	for _, b := range []*widget.Button{n.sale, n.history, n.settings, n.staff} {
+		if b == nil {
+			continue
+		}
+		if busy {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if n.sale != nil {
+		n.sale.Importance = widget.MediumImportance
+		if n.g.screen == screenAmount {
+			n.sale.Importance = widget.HighImportance
+		}
+		n.sale.Refresh()
+	}
+}
+
+// modeText is the mode in the current language.
+func (g *gui) modeText() string {
+	switch {
+	case g.cfg.Sandbox():
+		return g.tr.T("mode.sandbox")
+	case g.cfg.Live():
+		return g.tr.T("mode.live", g.cfg.Mode())
+	}
+	return g.tr.T("mode.test", g.cfg.Mode())
+}
+
+// openStaff is the kiosk's way to the staff screens, behind the PIN.
+func (g *gui) openStaff() {
+	g.requirePIN(func() {
+		var d *msgBox
+		hist := widget.NewButtonWithIcon(g.tr.T("nav.history"), theme.HistoryIcon(), func() { d.dlg.Hide(); g.show(screenHistory) })
+		set := widget.NewButtonWithIcon(g.tr.T("nav.settings"), theme.SettingsIcon(), func() { d.dlg.Hide(); g.show(screenSettings) })
+		sale := widget.NewButtonWithIcon(g.tr.T("nav.sale"), theme.HomeIcon(), func() { d.dlg.Hide(); g.show(screenAmount) })
+		quit := widget.NewButtonWithIcon(g.tr.T("staff.quit"), theme.LogoutIcon(), func() { d.dlg.Hide(); g.app.Quit() })
+		d = g.custom(g.tr.T("nav.staff"), container.NewVBox(sale, hist, set, quit))
+	})
+}
