@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/qfpos/qfpos/config"
+	"github.com/qfpos/qfpos/payment"
+	"github.com/qfpos/qfpos/payment/sandbox"
+	"github.com/qfpos/qfpos/store"
+)
+
+// App is the wired engine the subcommands and the GUI share: the
+// configuration, the QFPay client (pointed at the built-in sandbox when
+// there are no credentials) and, once asked for, the order store.
+type App struct {
+	Config  *config.Config
+	Client  *payment.Client
+	Sandbox *sandbox.Server // the in-process sandbox, nil with real credentials
+	Log     *slog.Logger
+
+	mu    sync.Mutex
+	store *store.Store
+}
+
+// Connect builds the QFPay client for cfg, starting the built-in sandbox
+// first in sandbox mode.
+func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	opts := []payment.Option{
+		payment.WithLocation(cfg.Location()),
+		payment.WithLogger(log),
+	}
+	if cfg.Sandbox() {
+		srv, err := sandbox.Start(cfg.SandboxListen, sandbox.Config{
+			MerchantName: cfg.MerchantName,
+			Location:     cfg.Location(),
+			Logger:       log,
+			// Demo sales survive a restart, so recovery, refunds and
+			// reconciliation work in sandbox mode too.
+			StatePath: cfg.DB + ".sandbox.json",
+		})
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in sandbox on %s: %w", cfg.SandboxListen, err)}
+		}
+		a.Sandbox = srv
+		c, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey, opts...)
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		a.Client = c
+		return a, nil
+	}
+	opts = append(opts, payment.WithSignType(cfg.SignType), payment.WithMchID(cfg.MchID))
+	c, err := payment.NewClient(cfg.BaseURL, cfg.AppCode, cfg.ClientKey.Reveal(), opts...)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	a.Client = c
+	return a, nil
+}
+
+// Store opens the order file on first use.
+func (a *App) Store() (*store.Store, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.store != nil {
+		return a.store, nil
+	}
+	s, err := store.Open(a.Config.DB)
+	if err != nil {
+		return nil, err
+	}
+	a.store = s
+	return s, nil
+}
+
+// Close closes the store and stops the in-process sandbox.
+func (a *App) Close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.store != nil {
+		a.store.Close()
+		a.store = nil
+	}
+	if a.Sandbox != nil {
+		a.Sandbox.Close()
+	}
+}

@@ -1,0 +1,5 @@
+package cli
+
+import "os"
+
+var defaultLookup = os.LookupEnv

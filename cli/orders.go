@@ -1,0 +1,401 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/store"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newOrdersCmd, newReconcileCmd, newRefundCmd, newReportCmd, newExportCmd)
+}
+
+// parseWhen reads a point in time for --from/--to/--day: "today",
+// "yesterday", a day "2026-11-22" (midnight in loc), "2026-11-22 15:04",
+// or RFC 3339.
+func parseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	day, _ := checkout.DayBounds(now, loc)
+	switch strings.ToLower(s) {
+	case "today":
+		return day, nil
+	case "yesterday":
+		return day.AddDate(0, 0, -1), nil
+	case "tomorrow":
+		return day.AddDate(0, 0, 1), nil
+	case "now":
+		return now, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time (use today, yesterday, 2026-11-22, \"2026-11-22 15:04\" or RFC 3339)", s)
+}
+
+// rangeFlags are --from and --to, defaulting to today.
+type rangeFlags struct{ from, to string }
+
+func (r *rangeFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.from, "from", "today", "start (inclusive): today, yesterday, 2026-11-22, \"2026-11-22 15:04\", RFC 3339")
+	cmd.Flags().StringVar(&r.to, "to", "", "end (exclusive; default: the end of --from's day, or now for a range)")
+}
+
+func (r *rangeFlags) bounds(loc *time.Location) (from, to time.Time, err error) {
+	now := time.Now()
+	if from, err = parseWhen(r.from, loc, now); err != nil {
+		return from, to, usageError("--from: %v", err)
+	}
+	if r.to == "" {
+		_, to = checkout.DayBounds(from, loc)
+		return from, to, nil
+	}
+	if to, err = parseWhen(r.to, loc, now); err != nil {
+		return from, to, usageError("--to: %v", err)
+	}
+	if len(r.to) == len("2006-01-02") {
+		_, to = checkout.DayBounds(to, loc) // a whole day is inclusive
+	}
+	if !to.After(from) {
+		return from, to, usageError("--to must be after --from")
+	}
+	return from, to, nil
+}
+
+func amountOf(currency string, minor int64) string {
+	if cur, err := money.Lookup(currency); err == nil {
+		return cur.Format(minor)
+	}
+	return fmt.Sprintf("%d %s", minor, currency)
+}
+
+func decimalOf(currency string, minor int64) string {
+	if cur, err := money.Lookup(currency); err == nil {
+		return cur.Decimal(minor)
+	}
+	return fmt.Sprint(minor)
+}
+
+func newOrdersCmd(g *globals) *cobra.Command {
+	var r rangeFlags
+	var state string
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "orders",
+		Short: "List orders, newest first (default: today's)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			from, to, err := r.bounds(cfg.Location())
+			if err != nil {
+				return err
+			}
+			if state != "" && !validState(store.State(state)) {
+				return usageError("--state %q: use creating, awaiting, unknown, paid, failed, expired or cancelled", state)
+			}
+			st, err := store.Open(cfg.DB)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			defer st.Close()
+			var all []*store.Order
+			for cursor := ""; ; {
+				page, next, err := st.List(store.ListQuery{From: from, To: to, State: store.State(state), Limit: 200, Cursor: cursor})
+				if err != nil {
+					return err
+				}
+				all = append(all, page...)
+				if next == "" || (limit > 0 && len(all) >= limit) {
+					break
+				}
+				cursor = next
+			}
+			if limit > 0 && len(all) > limit {
+				all = all[:limit]
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				type row struct {
+					*store.Order
+					AmountDecimal string `json:"amount"`
+				}
+				rows := make([]row, len(all))
+				for i, o := range all {
+					rows[i] = row{o, decimalOf(o.Currency, o.Amount)}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CREATED\tOUT_TRADE_NO\tSTATE\tAMOUNT\tSYSSN\tGOODS")
+			for _, o := range all {
+				amt := amountOf(o.Currency, o.Amount)
+				if n := o.Refunded(); n > 0 {
+					amt += " (refunded " + amountOf(o.Currency, n) + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.CreatedAt.In(cfg.Location()).Format("2006-01-02 15:04:05"), o.OutTradeNo, o.State, amt, o.SysSN, o.GoodsName)
+			}
+			tw.Flush()
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d orders from %s to %s\n", len(all), from.Format(time.RFC3339), to.Format(time.RFC3339))
+			return nil
+		},
+	}
+	r.add(cmd)
+	cmd.Flags().StringVar(&state, "state", "", "only orders in this state")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many orders (0 = all)")
+	return cmd
+}
+
+func validState(s store.State) bool {
+	switch s {
+	case store.StateCreating, store.StateAwaiting, store.StateUnknown, store.StatePaid, store.StateFailed, store.StateExpired, store.StateCancelled:
+		return true
+	}
+	return false
+}
+
+func newReconcileCmd(g *globals) *cobra.Command {
+	var day string
+	var skipDay bool
+	cmd := &cobra.Command{
+		Use:   "reconcile",
+		Short: "Settle every unfinished order by query, then check a day against QFPay's records",
+		Long: `Queries QFPay for every order that is not final (what qfpos also does on
+start-up) and settles it; then compares the day's orders with QFPay's own
+records (time-range query, every page) and lists each mismatch.
+
+Exit 0 when everything is settled and matches, 1 when there are mismatches,
+3 when some orders are still unknown (QFPay could not be reached).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			d, err := parseWhen(day, cfg.Location(), time.Now())
+			if err != nil {
+				return usageError("--day: %v", err)
+			}
+			a, err := Connect(cmd.Context(), cfg, g.logger())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			settled, err := eng.Recover(cmd.Context())
+			if err != nil {
+				return err
+			}
+			stillOpen := 0
+			for _, s := range settled {
+				line := fmt.Sprintf("settled %s: %s", s.OutTradeNo, s.Note)
+				if s.Err != nil {
+					line = fmt.Sprintf("unsettled %s: %s (%v)", s.OutTradeNo, s.Note, s.Err)
+				}
+				if !s.To.Final() {
+					stillOpen++
+				}
+				fmt.Fprintln(out, line)
+			}
+			fmt.Fprintf(out, "recover: %d unfinished orders checked, %d still open\n", len(settled), stillOpen)
+			mismatches := 0
+			if !skipDay {
+				ms, err := eng.Reconcile(cmd.Context(), d)
+				if err != nil {
+					return &ExitError{Code: ExitUnknown, Err: err}
+				}
+				for _, m := range ms {
+					fmt.Fprintf(out, "mismatch %s (syssn %s): %s — here %s %s, QFPay %s %s\n", m.OutTradeNo, m.SysSN, m.Problem,
+						orDash(string(m.Local)), amountOf(cfg.Currency, m.LocalAmount), orDash(string(m.Remote)), amountOf(cfg.Currency, m.RemoteAmount))
+				}
+				mismatches = len(ms)
+				from, _ := checkout.DayBounds(d, cfg.Location())
+				fmt.Fprintf(out, "day %s: %d mismatches with QFPay\n", from.Format("2006-01-02"), mismatches)
+			}
+			switch {
+			case stillOpen > 0:
+				return &ExitError{Code: ExitUnknown}
+			case mismatches > 0:
+				return &ExitError{Code: ExitFailed}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&day, "day", "today", "the day to check against QFPay")
+	cmd.Flags().BoolVar(&skipDay, "no-day", false, "only settle unfinished orders")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newRefundCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "refund OUT_TRADE_NO [AMOUNT]",
+		Short: "Refund a paid order, fully or partly (AMOUNT in major units)",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			a, err := Connect(cmd.Context(), cfg, g.logger())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			o, err := eng.Store().Get(args[0])
+			if err != nil {
+				return usageError("order %s: %v", args[0], err)
+			}
+			var amount int64
+			if len(args) == 2 {
+				cur, err := money.Lookup(o.Currency)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				if amount, err = cur.Parse(args[1], o.Amount); err != nil {
+					return usageError("amount %q: %v", args[1], err)
+				}
+			}
+			ref, err := eng.Refund(cmd.Context(), o.OutTradeNo, amount)
+			if ref.OutTradeNo == "" && err != nil {
+				return usageError("%v", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "refund %s %s of %s: %s %s\n", ref.OutTradeNo, amountOf(o.Currency, ref.Amount), o.OutTradeNo, ref.State, ref.SysSN)
+			switch ref.State {
+			case store.RefundDone:
+				return nil
+			case store.RefundFailed:
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			return &ExitError{Code: ExitUnknown, Err: err}
+		},
+	}
+	return cmd
+}
+
+func newReportCmd(g *globals) *cobra.Command {
+	var day string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Day totals per currency and state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			d, err := parseWhen(day, cfg.Location(), time.Now())
+			if err != nil {
+				return usageError("--day: %v", err)
+			}
+			st, err := store.Open(cfg.DB)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			defer st.Close()
+			from, to := checkout.DayBounds(d, cfg.Location())
+			totals, err := st.Totals(from, to)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"day": from.Format("2006-01-02"), "totals": totals})
+			}
+			fmt.Fprintf(out, "Day %s (%s)\n", from.Format("2006-01-02"), cfg.Location())
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CURRENCY\tSTATE\tORDERS\tAMOUNT\tREFUNDED")
+			for _, t := range totals {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", t.Currency, t.State, t.Count, amountOf(t.Currency, t.Amount), amountOf(t.Currency, t.Refunded))
+			}
+			tw.Flush()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&day, "day", "today", "the day: today, yesterday or 2026-11-22")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newExportCmd(g *globals) *cobra.Command {
+	var r rangeFlags
+	var file string
+	cmd := &cobra.Command{
+		Use:   "export --csv FILE",
+		Short: "Export orders of a time range as CSV (default: today's); FILE - is stdout",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				return usageError("--csv FILE is required")
+			}
+			from, to, err := r.bounds(cfg.Location())
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cfg.DB)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			defer st.Close()
+			if file == "-" {
+				return st.ExportCSV(cmd.OutOrStdout(), from, to)
+			}
+			f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if err := st.ExportCSV(f, from, to); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "exported %s to %s\n", from.Format("2006-01-02 15:04")+" – "+to.Format("2006-01-02 15:04"), file)
+			return nil
+		},
+	}
+	r.add(cmd)
+	cmd.Flags().StringVar(&file, "csv", "", "the CSV file to write (- for stdout)")
+	return cmd
+}

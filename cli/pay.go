@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+	"github.com/spf13/cobra"
+
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/store"
+)
+
+func init() { extraCommands = append(extraCommands, newPayCmd) }
+
+// PayResult is what `qfpos pay --json` prints: one JSON object.
+type PayResult struct {
+	OutTradeNo string    `json:"out_trade_no"`
+	SysSN      string    `json:"syssn"`
+	Status     string    `json:"status"` // paid|failed|expired|cancelled|unknown
+	Txamt      int64     `json:"txamt"`  // integer minor units
+	Currency   string    `json:"currency"`
+	Amount     string    `json:"amount"` // decimal string, e.g. "12.50"
+	RespCd     string    `json:"respcd"`
+	QRCode     string    `json:"qrcode"`
+	GoodsName  string    `json:"goods_name,omitempty"`
+	Mode       string    `json:"mode"` // sandbox, or the QFPay environment
+	CreatedAt  time.Time `json:"created_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Message    string    `json:"message"`
+}
+
+// exitFor maps a sale's final state to pay's exit code.
+func exitFor(st store.State) int {
+	switch st {
+	case store.StatePaid:
+		return ExitOK
+	case store.StateFailed, store.StateExpired, store.StateCancelled:
+		return ExitFailed
+	}
+	return ExitUnknown
+}
+
+func newPayCmd(g *globals) *cobra.Command {
+	var goods string
+	var expire, timeout time.Duration
+	var asJSON, quiet bool
+	cmd := &cobra.Command{
+		Use:   "pay AMOUNT",
+		Short: "Run one sale headless: show the QR in the terminal and wait for the result",
+		Long: `Runs one WeChat Pay QR sale without the GUI, as a kiosk integrator would.
+
+AMOUNT is a decimal in the currency's major unit ("12.50" HKD, "500" JPY).
+The QR is drawn on stderr; the result ends the command:
+
+  exit 0  paid
+  exit 1  failed, expired or cancelled (the customer was not charged)
+  exit 2  bad input or configuration: nothing was sent, nothing stored
+  exit 3  unknown: do not charge again; 'qfpos reconcile' settles it
+
+--json prints one JSON object on stdout: out_trade_no, syssn, status,
+txamt (integer minor units), currency, amount (decimal string), respcd,
+qrcode, created_at, finished_at. Ctrl-C or SIGTERM cancels properly: the
+order is closed at QFPay and queried again (a payment that landed is paid).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			if expire != 0 {
+				if expire < 5*time.Minute || expire > 120*time.Minute || expire%time.Minute != 0 {
+					return usageError("--expire %s: QFPay takes whole minutes from 5m to 120m", expire)
+				}
+				cfg.QRExpiry = expire
+			}
+			if timeout < 0 {
+				return usageError("--timeout %s: must be positive", timeout)
+			}
+			if len([]rune(goods)) > 64 {
+				return usageError("--goods: at most 64 characters")
+			}
+			cur := cfg.CurrencyInfo()
+			txamt, err := cur.Parse(args[0], cfg.MaxTxamt())
+			if err != nil {
+				return usageError("amount %q: %v", args[0], err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			a, err := Connect(ctx, cfg, g.logger())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			sale, err := eng.Start(ctx, checkout.Request{Amount: txamt, GoodsName: goods, Timeout: timeout})
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			final := follow(cmd.ErrOrStderr(), sale, quiet)
+			o, _ := eng.Store().Get(final.OutTradeNo)
+			res := PayResult{
+				OutTradeNo: final.OutTradeNo, Status: string(final.State), Txamt: final.Amount,
+				Currency: final.Currency, Amount: cur.Decimal(final.Amount), RespCd: final.RespCd,
+				Mode: cfg.Mode(), Message: final.Message, FinishedAt: time.Now().UTC(),
+			}
+			if o != nil {
+				res.SysSN, res.QRCode, res.GoodsName, res.CreatedAt = o.SysSN, o.QRCode, o.GoodsName, o.CreatedAt
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s %s\n", res.Status, res.OutTradeNo, cur.Format(res.Txamt), res.SysSN)
+			}
+			if code := exitFor(final.State); code != ExitOK {
+				return &ExitError{Code: code}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&goods, "goods", "", "goods name shown in WeChat (≤64 characters)")
+	f.DurationVar(&expire, "expire", 0, "how long the QR stays payable, 5m–120m (default: qr_expiry)")
+	f.DurationVar(&timeout, "timeout", 0, "how long to wait for the customer before cancelling (default: until the QR expires)")
+	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on stdout")
+	f.BoolVarP(&quiet, "quiet", "q", false, "do not draw the QR or progress on stderr")
+	return cmd
+}
+
+// follow shows a sale's progress on w and returns its final event. The
+// time left is repeated every 30 s, not every event.
+func follow(w io.Writer, sale *checkout.Sale, quiet bool) checkout.Event {
+	shownQR, lastMsg := "", ""
+	var lastLeft time.Duration
+	for ev := range sale.Events() {
+		if quiet {
+			continue
+		}
+		if ev.QRCode != "" && ev.QRCode != shownQR {
+			shownQR = ev.QRCode
+			fmt.Fprintf(w, "\nScan with WeChat to pay %s  (order %s)\n", formatAmount(ev), ev.OutTradeNo)
+			if q, err := qrcode.New(ev.QRCode, qrcode.Medium); err == nil {
+				fmt.Fprint(w, q.ToSmallString(false))
+			}
+			fmt.Fprintf(w, "%s\n\n", ev.QRCode)
+		}
+		msg := ev.Message
+		if ev.Trouble != nil {
+			msg += " (" + ev.Trouble.Error() + ")"
+		}
+		if ev.Final {
+			msg = strings.ToUpper(string(ev.State)) + " " + formatAmount(ev) + ": " + ev.Message
+		}
+		left := ev.TimeLeft.Truncate(30 * time.Second)
+		awaiting := ev.State == store.StateAwaiting && !ev.Final
+		if msg == lastMsg && (!awaiting || left == lastLeft) {
+			continue
+		}
+		lastMsg, lastLeft = msg, left
+		if awaiting {
+			msg += fmt.Sprintf(" (%s left)", ev.TimeLeft.Round(time.Second))
+		}
+		fmt.Fprintln(w, "qfpos: "+msg)
+	}
+	return sale.Wait()
+}
+
+func formatAmount(ev checkout.Event) string {
+	cur, err := money.Lookup(ev.Currency)
+	if err != nil {
+		return fmt.Sprintf("%d %s", ev.Amount, ev.Currency)
+	}
+	return cur.Format(ev.Amount)
+}
+
+// Engine builds the checkout engine on the app's client and store.
+func (a *App) Engine() (*checkout.Engine, error) {
+	st, err := a.Store()
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	cfg := a.Config
+	return checkout.New(a.Client, st, checkout.Settings{
+		Currency:      cfg.CurrencyInfo(),
+		MaxTxamt:      cfg.MaxTxamt(),
+		Expiry:        cfg.QRExpiry,
+		Location:      cfg.Location(),
+		UDID:          cfg.UDID,
+		PollShare:     cfg.PollShare,
+		Logger:        a.Log,
+		NotFoundAfter: cfg.NotFoundAfter,
+	}), nil
+}
