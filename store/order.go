@@ -48,6 +48,12 @@ type Order struct {
 	PaidAt     time.Time `json:"paid_at,omitzero"`
 	Refunds    []Refund  `json:"refunds,omitempty"`
 	History    []Change  `json:"history,omitempty"`
+	// Parent is, for a WeChat JSAPI (800207) attempt, the out_trade_no of
+	// the 800201 order of the sale it belongs to; "" for every other order.
+	// A JSAPI sale is that 800201 order plus zero or more attempts, each
+	// with an out_trade_no of its own; checkout sees to it that at most one
+	// ends paid, and says so when QFPay reports two.
+	Parent string `json:"parent,omitempty"`
 }
 
 // RefundState is where a refund stands.
