@@ -93,6 +93,7 @@ type Engine struct {
 	s       Settings
 	limiter *rate.Limiter
 	notify  *notifier
+	jsapi   attempts // WeChat JSAPI attempts per sale (jsapi.go)
 }
 
 // New returns an Engine. The store must be open for as long as the engine

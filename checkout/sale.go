@@ -41,6 +41,9 @@ type Event struct {
 	Checking   bool          // a query is under way
 	Trouble    error         // the last call failed (network, 5xx, 429…); still checking
 	Final      bool          // the sale is over; State is its result
+	// PaidOutTradeNo is, in the final event of a sale paid in WeChat's
+	// browser, the JSAPI attempt (800207) that was paid (see jsapi.go).
+	PaidOutTradeNo string
 }
 
 // Sale is one running sale. Its events arrive on Events until Final; Wait
@@ -56,6 +59,8 @@ type Sale struct {
 
 	mu      sync.Mutex
 	current *store.Order
+
+	jsapi jsapiSale // its WeChat JSAPI attempts (jsapi.go)
 }
 
 // ErrBusy is returned when a sale is started while the store cannot be
@@ -147,6 +152,9 @@ func (s *Sale) emit(ev Event) {
 	if ev.QRCode == "" && o.State == store.StateAwaiting {
 		ev.QRCode = o.QRCode
 	}
+	if ev.QRCode != "" {
+		s.watchAttempts(o.OutTradeNo) // JSAPI: a shown QR takes 800207 attempts (jsapi.go)
+	}
 	if !o.ExpiresAt.IsZero() {
 		ev.ExpiresAt = o.ExpiresAt
 		ev.TimeLeft = max(0, o.ExpiresAt.Sub(s.e.s.Clock.Now()))
@@ -234,6 +242,7 @@ func (s *Sale) run(ctx context.Context, o *store.Order) {
 		s.setOrder(o)
 	}
 	s.poll(work, deadline, log)
+	s.endAttempts(work) // JSAPI: take no more; close those still open
 	s.finish()
 }
 
@@ -248,6 +257,7 @@ func (s *Sale) finish() {
 	if !o.State.Final() {
 		ev.State = store.StateUnknown
 	}
+	s.jsapiFinal(&ev) // JSAPI: a paid attempt makes the sale paid (jsapi.go)
 	s.emit(ev)
 }
 
@@ -440,6 +450,8 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time, log interface{ Info
 			continue
 		case <-e.notify.wait(o.OutTradeNo):
 			// A verified notification arrived: query at once.
+		case <-e.jsapi.woken(o.OutTradeNo):
+			// A JSAPI attempt was settled by its result page (jsapi.go).
 		case <-e.s.Clock.After(interval):
 		}
 		if cur, err := e.st.Get(o.OutTradeNo); err == nil && cur.State.Final() {
@@ -447,7 +459,11 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time, log interface{ Info
 			return
 		}
 		s.emit(Event{Checking: true, Message: "waiting for the customer to scan"})
-		rec, found, err := e.query(ctx, o.OutTradeNo)
+		// One query for the order and its JSAPI attempts; done: an attempt was paid (jsapi.go).
+		rec, found, done, err := s.queryWithAttempts(ctx, o.OutTradeNo)
+		if done {
+			return
+		}
 		if err != nil {
 			var perr *payment.Error
 			if errors.As(err, &perr) && (perr.HTTPStatus == 429 || perr.HTTPStatus >= 500) {

@@ -1,0 +1,620 @@
+package checkout
+
+// WeChat JSAPI (pay_type 800207) attempts.
+//
+// A JSAPI sale is an ordinary 800201 sale whose customer may, instead of
+// scanning the QR with WeChat's scanner, open the shop's JSAPI page in
+// WeChat's browser and pay there (qfpay-api.md §10; package jsapi serves
+// the pages). Every such try is an attempt: an order of its own, with pay
+// type 800207, a fresh out_trade_no and Parent = the sale's 800201 order,
+// saved (fsynced) before QFPay is asked for it. The running Sale of the
+// parent watches its attempts: one query per tick asks for the 800201
+// order and every open attempt at once; when an attempt is paid the sale
+// closes and confirms the 800201 order and the other attempts, and ends
+// paid with Event.PaidOutTradeNo naming the attempt. When the sale ends
+// any other way, its open attempts are closed and confirmed too.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qfpos/qfpos/payment"
+	"github.com/qfpos/qfpos/store"
+)
+
+const (
+	// maxAttemptsPerSale bounds the 800207 orders one sale may open: every
+	// reload of the page in WeChat is a new attempt.
+	maxAttemptsPerSale = 20
+	// maxNotesPerSale bounds the failed tries NoteAttempt records.
+	maxNotesPerSale = 20
+	// checkEvery is how often CheckAttempt asks QFPay about one attempt;
+	// more frequent calls (a phone polling its result page) get the stored
+	// state, which the sale's own queries keep fresh.
+	checkEvery = time.Second
+	// unknownQueries is how often StartAttempt asks QFPay after an unknown
+	// answer before it gives up and leaves the attempt to the sale.
+	unknownQueries = 3
+)
+
+// Errors of the JSAPI calls; the page server tells the customer which.
+var (
+	// ErrNotOpen: the sale is not running in this engine, not awaiting
+	// payment, past its expiry, or has had too many attempts.
+	ErrNotOpen = errors.New("this sale is not open for WeChat payment")
+	// ErrNotAttempt: the order is not a JSAPI attempt.
+	ErrNotAttempt = errors.New("not a WeChat JSAPI payment")
+	// ErrAttemptRefused: QFPay refused the 800207 payment with a definitive
+	// code; nothing can be paid. The attempt is stored failed.
+	ErrAttemptRefused = errors.New("QFPay refused the payment")
+	// ErrAttemptUnknown: QFPay's answer to the 800207 payment is not known
+	// and no pay_params can be trusted, so none are returned and nobody can
+	// pay the attempt. It is stored unknown; the sale settles it.
+	ErrAttemptUnknown = errors.New("QFPay's answer to the payment is not known")
+)
+
+// attempts is the engine's registry of running sales that take JSAPI
+// attempts, with their attempts. Its zero value is ready to use.
+type attempts struct {
+	mu    sync.Mutex
+	sales map[string]*watched // by the out_trade_no of the sale's 800201 order
+}
+
+// watched is one running sale's attempts.
+type watched struct {
+	nos      []string             // attempt out_trade_nos, oldest first
+	closed   bool                 // the sale is ending: no new attempts
+	inflight sync.WaitGroup       // StartAttempts between saving an attempt and recording QFPay's answer
+	wake     chan struct{}        // closed (and replaced) when an attempt settles
+	checked  map[string]time.Time // when each attempt was last queried
+	notes    int                  // NoteAttempt entries written
+}
+
+// watch opens the sale of the 800201 order parent to attempts.
+func (a *attempts) watch(parent string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sales == nil {
+		a.sales = map[string]*watched{}
+	}
+	if a.sales[parent] == nil {
+		a.sales[parent] = &watched{wake: make(chan struct{}), checked: map[string]time.Time{}}
+	}
+}
+
+// open reports whether parent takes another attempt now.
+func (a *attempts) open(parent string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.sales[parent]
+	switch {
+	case w == nil || w.closed:
+		return fmt.Errorf("%w: the sale is not running at the counter", ErrNotOpen)
+	case len(w.nos) >= maxAttemptsPerSale:
+		return fmt.Errorf("%w: %d WeChat payment attempts already; start a new sale", ErrNotOpen, len(w.nos))
+	}
+	return nil
+}
+
+// begin reserves an attempt for parent; the caller must call
+// w.inflight.Done once QFPay's answer is recorded.
+func (a *attempts) begin(parent string) (*watched, error) {
+	if err := a.open(parent); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.sales[parent]
+	if w == nil || w.closed { // ended since open
+		return nil, fmt.Errorf("%w: the sale has ended", ErrNotOpen)
+	}
+	w.inflight.Add(1) // never concurrent with end's Wait: closed is false under the lock
+	return w, nil
+}
+
+// add records a saved attempt.
+func (a *attempts) add(w *watched, no string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w.nos = append(w.nos, no)
+}
+
+// list returns parent's attempts.
+func (a *attempts) list(parent string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.sales[parent]; w != nil {
+		return append([]string(nil), w.nos...)
+	}
+	return nil
+}
+
+// woken returns a channel closed when one of parent's attempts settles;
+// nil (never ready) when parent takes no attempts.
+func (a *attempts) woken(parent string) <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.sales[parent]; w != nil {
+		return w.wake
+	}
+	return nil
+}
+
+// kick wakes the sale of parent.
+func (a *attempts) kick(parent string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.sales[parent]; w != nil {
+		close(w.wake)
+		w.wake = make(chan struct{})
+	}
+}
+
+// due reports whether attempt no of parent may be queried now, and if so
+// marks it queried at now.
+func (a *attempts) due(parent, no string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.sales[parent]
+	if w == nil {
+		return true
+	}
+	if last, ok := w.checked[no]; ok && now.Sub(last) < checkEvery {
+		return false
+	}
+	w.checked[no] = now
+	return true
+}
+
+// note reports whether another NoteAttempt entry may be written for parent.
+func (a *attempts) note(parent string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.sales[parent]
+	if w == nil || w.notes >= maxNotesPerSale {
+		return false
+	}
+	w.notes++
+	return true
+}
+
+// end stops parent taking attempts, waits for those being created, and
+// returns them all.
+func (a *attempts) end(parent string) []string {
+	a.mu.Lock()
+	w := a.sales[parent]
+	if w == nil {
+		a.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	a.mu.Unlock()
+	w.inflight.Wait()
+	return a.list(parent)
+}
+
+// remove forgets parent.
+func (a *attempts) remove(parent string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sales, parent)
+}
+
+// jsapiSale is what a Sale keeps of its JSAPI attempts. Only the sale's
+// own goroutine uses it.
+type jsapiSale struct {
+	ended    bool     // endAttempts has run: take no attempts again
+	attempts []string // every attempt, set by endAttempts
+}
+
+// watchAttempts opens the sale's order to attempts, from the moment its QR
+// is first shown until endAttempts.
+func (s *Sale) watchAttempts(outTradeNo string) {
+	if !s.jsapi.ended {
+		s.e.jsapi.watch(outTradeNo)
+	}
+}
+
+// CanAttempt reports whether the sale of the 800201 order parent takes a
+// WeChat JSAPI payment now: the order exists, is awaiting payment and not
+// past its expiry, and its sale is running in this engine. It returns the
+// order whenever it exists, also with an error (wrapping ErrNotOpen, or
+// store.ErrNotFound), so that a page can say it was paid already.
+func (e *Engine) CanAttempt(parent string) (*store.Order, error) {
+	p, err := e.st.Get(parent)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.Parent != "" || (p.PayType != "" && p.PayType != payment.PayTypeWeChatQR):
+		return p, fmt.Errorf("%w: %s is not the order of a QR sale", ErrNotOpen, parent)
+	case p.State != store.StateAwaiting:
+		return p, fmt.Errorf("%w: the sale is %s", ErrNotOpen, p.State)
+	case !e.s.Clock.Now().Before(p.ExpiresAt):
+		return p, fmt.Errorf("%w: the sale has expired", ErrNotOpen)
+	}
+	if err := e.jsapi.open(parent); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// StartAttempt creates a WeChat JSAPI payment (800207) for the customer
+// whose openid is given, as an attempt of the running sale of the 800201
+// order parent. The attempt is saved (state creating) before QFPay is
+// called, with an out_trade_no of its own that is never sent again.
+//
+// On success it returns the attempt, awaiting payment, and the pay_params
+// for WeChat. Otherwise it returns the stored attempt (if one was saved)
+// with an error wrapping ErrNotOpen (nothing saved or sent),
+// ErrAttemptRefused (stored failed) or ErrAttemptUnknown (stored unknown;
+// the sale queries it and closes it at its end). pay_params are returned
+// only when they came in QFPay's answer for this attempt and QFPay
+// confirms the attempt exists and is payable: never pay_params nobody is
+// sure of. The call outlives ctx long enough to record QFPay's answer.
+func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*store.Order, *payment.PayParams, error) {
+	openid = strings.TrimSpace(openid)
+	if openid == "" {
+		return nil, nil, errors.New("checkout: a WeChat JSAPI payment needs the payer's openid")
+	}
+	p, err := e.CanAttempt(parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := e.jsapi.begin(parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer w.inflight.Done()
+
+	now := e.s.Clock.Now()
+	a := &store.Order{
+		OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix),
+		PayType:    payment.PayTypeWeChatJSAPI,
+		Amount:     p.Amount,
+		Currency:   p.Currency,
+		GoodsName:  p.GoodsName,
+		CreatedAt:  now.UTC(),
+		TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
+		Zone:       e.s.Location.String(),
+		ExpiresAt:  p.ExpiresAt, // the sale closes its attempts when it ends
+		State:      store.StateCreating,
+		Parent:     parent,
+	}
+	if err := e.st.Create(a); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBusy, err)
+	}
+	e.jsapi.add(w, a.OutTradeNo)
+	log := e.s.Logger.With("out_trade_no", a.OutTradeNo, "parent", parent)
+
+	// The customer may close the page meanwhile: QFPay's answer is still
+	// recorded.
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	created, _ := time.ParseInLocation(payment.TimeLayout, a.TxDtm, e.s.Location)
+	resp, err := e.gw.CreatePayment(work, payment.PaymentRequest{
+		PayType:    payment.PayTypeWeChatJSAPI,
+		OutTradeNo: a.OutTradeNo,
+		Amount:     a.Amount,
+		Currency:   a.Currency,
+		Time:       created,
+		GoodsName:  a.GoodsName,
+		UDID:       e.s.UDID,
+		SubOpenID:  openid,
+		// No expired_time: QFPay documents it for MPM pay types only (§2.2).
+	})
+	var params *payment.PayParams
+	syssn := ""
+	if resp != nil {
+		params, syssn = resp.PayParams, resp.SysSN
+	}
+	if err == nil && params != nil {
+		a2, uerr := e.awaitAttempt(a.OutTradeNo, syssn, resp.RespCd, resp.RespErr, "payment created")
+		if uerr != nil {
+			// QFPay has a payable order we could not record: never show it.
+			log.Error("cannot record the created JSAPI payment; closing it", "err", uerr)
+			a3, _ := e.closeAndConfirm(work, a, store.StateCancelled, nil)
+			return cmp.Or(a3, a), nil, fmt.Errorf("%w: the payment could not be recorded: %v", ErrAttemptUnknown, uerr)
+		}
+		return a2, params, nil
+	}
+	var perr *payment.Error
+	if err != nil && errors.As(err, &perr) && !perr.Unknown() {
+		// A definitive refusal: nothing was created.
+		a2, uerr := e.st.Update(a.OutTradeNo, func(o *store.Order) error {
+			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
+			o.SetState(store.StateFailed, e.s.Clock.Now(), "payment refused: "+err.Error(), perr.RespCd)
+			return nil
+		})
+		if uerr != nil {
+			log.Error("cannot record the refusal", "err", uerr)
+		}
+		return cmp.Or(a2, a), nil, fmt.Errorf("%w: %w", ErrAttemptRefused, err)
+	}
+
+	// Unknown: timed out, dropped, 5xx, 1143/1145/1298, or 0000 without
+	// pay_params. Record it, then ask QFPay, briefly: the customer waits.
+	cause := "payment answer unknown"
+	if err != nil {
+		cause += ": " + err.Error()
+	} else {
+		cause += ": no pay_params"
+	}
+	a2, uerr := e.st.Update(a.OutTradeNo, func(o *store.Order) error {
+		if syssn != "" {
+			o.SysSN = syssn
+		}
+		if perr != nil {
+			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
+		}
+		o.SetState(store.StateUnknown, e.s.Clock.Now(), cause, o.RespCd)
+		return nil
+	})
+	if uerr != nil {
+		log.Error("cannot record the unknown answer", "err", uerr)
+		a2 = a
+	}
+	for tries := 1; tries <= unknownQueries; tries++ {
+		if err := e.wait(work, jitter(e.s.Poll.Fast*time.Duration(tries), e.s.Poll.Jitter)); err != nil {
+			break
+		}
+		rec, found, qerr := e.query(work, a.OutTradeNo)
+		if qerr != nil || !found {
+			continue
+		}
+		st := rec.Status()
+		if to := outcome(st, false); to != "" {
+			a3, _ := e.settle(a2, to, "query after unknown create: "+string(st), &rec)
+			a3 = cmp.Or(a3, a2)
+			switch to {
+			case store.StatePaid: // cannot happen without pay_params; trust QFPay
+				e.jsapi.kick(parent)
+				return a3, nil, nil
+			case store.StateFailed:
+				return a3, nil, fmt.Errorf("%w: respcd %s %s", ErrAttemptRefused, rec.RespCd, rec.ErrMsg)
+			}
+			return a3, nil, fmt.Errorf("%w: QFPay says the payment is %s", ErrAttemptUnknown, st)
+		}
+		// Pending at QFPay: the attempt exists. The pay_params of an answer
+		// for this very out_trade_no are then its own.
+		if params != nil {
+			if a3, err := e.awaitAttempt(a.OutTradeNo, rec.SysSN, rec.RespCd, rec.ErrMsg, "query: payment exists, pending"); err == nil {
+				return a3, params, nil
+			}
+		}
+		break // exists, but without pay_params nobody can pay it; the sale closes it
+	}
+	return a2, nil, fmt.Errorf("%w: %v", ErrAttemptUnknown, cmp.Or[error](err, errors.New("no pay_params in the answer")))
+}
+
+// errAttemptSettled refuses to move an attempt settled meanwhile back to
+// awaiting.
+var errAttemptSettled = errors.New("attempt settled meanwhile")
+
+// awaitAttempt records that QFPay created attempt no and it awaits payment.
+func (e *Engine) awaitAttempt(no, syssn, respcd, respmsg, cause string) (*store.Order, error) {
+	return e.st.Update(no, func(o *store.Order) error {
+		if o.State.Final() {
+			return errAttemptSettled
+		}
+		if syssn != "" {
+			o.SysSN = syssn
+		}
+		o.RespCd, o.RespMsg = respcd, respmsg
+		o.SetState(store.StateAwaiting, e.s.Clock.Now(), cause, respcd)
+		return nil
+	})
+}
+
+// CheckAttempt asks QFPay about a JSAPI attempt and records a final
+// answer; when the attempt turns out paid, the sale of its parent is woken
+// and ends paid. It is what the customer's result page calls: the
+// WeixinJSBridge callback and the /q/direct redirect are never taken as
+// the result. A final attempt is returned as stored, without a query; an
+// attempt queried less than a second ago (by a page or by its sale) is
+// returned as stored too. With an error from QFPay the stored attempt is
+// returned along with it.
+func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Order, error) {
+	a, err := e.st.Get(outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	if a.Parent == "" {
+		return a, fmt.Errorf("%w: %s", ErrNotAttempt, outTradeNo)
+	}
+	if a.State.Final() || !e.jsapi.due(a.Parent, a.OutTradeNo, e.s.Clock.Now()) {
+		return a, nil
+	}
+	rec, found, err := e.query(ctx, a.OutTradeNo)
+	if err != nil {
+		return a, err
+	}
+	if !found {
+		return a, nil
+	}
+	st := rec.Status()
+	to := outcome(st, false)
+	if to == "" {
+		return a, nil
+	}
+	a2, err := e.settle(a, to, "query: "+string(st), &rec)
+	if err != nil {
+		return a, err
+	}
+	e.jsapi.kick(a.Parent)
+	return a2, nil
+}
+
+// NoteAttempt records in the history of the 800201 order parent a WeChat
+// payment try that failed before an attempt order existed — no OAuth
+// code, a code used already, the openid exchange failing — so that the
+// order file tells what the customer was shown. It writes only while the
+// sale is running, and at most a few entries per sale; the order's state
+// does not change.
+func (e *Engine) NoteAttempt(parent, cause string) error {
+	if !e.jsapi.note(parent) {
+		return nil
+	}
+	now := e.s.Clock.Now()
+	_, err := e.st.Update(parent, func(o *store.Order) error {
+		o.History = append(o.History, store.Change{At: now.UTC(), From: o.State, To: o.State, Cause: "wechat jsapi: " + cause})
+		return nil
+	})
+	return err
+}
+
+// queryMany asks QFPay about several orders in one query and returns
+// their payment records by out_trade_no.
+func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
+	if err := e.limiter.Wait(ctx); err != nil {
+		return nil, err
+	}
+	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: nos, PageSize: payment.MaxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(nos))
+	for _, no := range nos {
+		want[no] = true
+	}
+	out := map[string]payment.Record{}
+	for _, r := range resp.Records {
+		if want[r.OutTradeNo] && (r.OrderType == "" || r.OrderType == "payment") {
+			out[r.OutTradeNo] = r
+		}
+	}
+	return out, nil
+}
+
+// queryWithAttempts is e.query for the sale's 800201 order parent, also
+// watching its JSAPI attempts: with open attempts, one query asks for the
+// order and all of them, and each attempt's final answer is recorded. done
+// reports that an attempt was paid and the 800201 order has been closed
+// and confirmed: poll then returns.
+func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec payment.Record, found, done bool, err error) {
+	e := s.e
+	nos := e.jsapi.list(parent)
+	if len(nos) == 0 {
+		rec, found, err = e.query(ctx, parent)
+		return rec, found, false, err
+	}
+	ask := []string{parent}
+	for _, no := range nos {
+		a, gerr := e.st.Get(no)
+		switch {
+		case gerr != nil:
+			continue
+		case a.State == store.StatePaid: // settled by CheckAttempt
+			s.attemptPaid(ctx, a)
+			return rec, false, true, nil
+		case !a.State.Final():
+			ask = append(ask, no)
+		}
+	}
+	recs, err := e.queryMany(ctx, ask)
+	if err != nil {
+		return rec, false, false, err
+	}
+	now := e.s.Clock.Now()
+	for _, no := range ask[1:] {
+		e.jsapi.due(parent, no, now) // just queried
+		r, ok := recs[no]
+		if !ok {
+			continue
+		}
+		st := r.Status()
+		to := outcome(st, false)
+		if to == "" {
+			continue
+		}
+		a, gerr := e.st.Get(no)
+		if gerr != nil {
+			continue
+		}
+		if a, _ = e.settle(a, to, "query: "+string(st), &r); a != nil && a.State == store.StatePaid {
+			s.attemptPaid(ctx, a)
+			return rec, false, true, nil
+		}
+	}
+	rec, found = recs[parent]
+	return rec, found, false, nil
+}
+
+// attemptPaid ends the sale for a paid attempt: the 800201 order is closed
+// at QFPay and confirmed (a payment that landed on it meanwhile is paid,
+// and the final event says it was paid twice). The other attempts are
+// closed by endAttempts.
+func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order) {
+	parent := s.order()
+	s.e.s.Logger.Info("paid by a WeChat JSAPI attempt; closing the QR order", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo)
+	s.emit(Event{Message: "paid in WeChat: closing the QR", Checking: true})
+	if err := s.e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; closing this QR"); err != nil {
+		s.e.s.Logger.Info("cannot note the paid attempt", "err", err)
+	}
+	if cur, err := s.e.st.Get(parent.OutTradeNo); err == nil {
+		parent = cur
+	}
+	if !parent.State.Final() {
+		s.closeAndConfirm(ctx, parent, store.StateCancelled)
+	}
+}
+
+// endAttempts runs when the sale has stopped polling, whatever its result:
+// the sale takes no more attempts, those being created are waited for,
+// and every attempt not final is closed at QFPay and confirmed (one paid
+// meanwhile is paid, and finish reports it).
+func (s *Sale) endAttempts(ctx context.Context) {
+	s.jsapi.ended = true
+	parent := s.order().OutTradeNo
+	nos := s.e.jsapi.end(parent)
+	defer s.e.jsapi.remove(parent)
+	for _, no := range nos {
+		a, err := s.e.st.Get(no)
+		if err != nil || a.State.Final() {
+			continue
+		}
+		s.emit(Event{Message: "closing the WeChat payment " + no, Checking: true})
+		if _, err := s.e.closeAndConfirm(ctx, a, store.StateCancelled, nil); err != nil {
+			s.e.s.Logger.Info("cannot close the JSAPI attempt", "attempt", no, "err", err)
+		}
+	}
+	s.jsapi.attempts = nos
+}
+
+// jsapiFinal completes the sale's final event from its attempts: a paid
+// attempt makes the sale paid (PaidOutTradeNo), and more than one paid
+// order — the 800201 and an attempt, or two attempts — is said plainly,
+// as one of them must be refunded.
+func (s *Sale) jsapiFinal(ev *Event) {
+	if len(s.jsapi.attempts) == 0 {
+		return
+	}
+	parent := s.order()
+	var paid []string
+	if parent.State == store.StatePaid {
+		paid = append(paid, parent.OutTradeNo)
+	}
+	for _, no := range s.jsapi.attempts {
+		a, err := s.e.st.Get(no)
+		if err != nil || a.State != store.StatePaid {
+			continue
+		}
+		paid = append(paid, no)
+		if ev.PaidOutTradeNo == "" {
+			ev.PaidOutTradeNo = no
+			ev.State, ev.RespCd = store.StatePaid, a.RespCd
+			ev.Message = "paid in WeChat (order " + no + ")"
+			if !parent.State.Final() {
+				ev.Message += "; the QR order " + parent.OutTradeNo + " is not confirmed closed yet (qfpos reconcile settles it)"
+			}
+		}
+	}
+	if len(paid) > 1 {
+		ev.Message = "paid twice — refund one: " + strings.Join(paid, " and ")
+	}
+}
