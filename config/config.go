@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -69,12 +70,62 @@ type Config struct {
 	// before recovery takes it as never sent (QFPOS_NOT_FOUND_AFTER).
 	NotFoundAfter time.Duration
 
+	// The WeChat JSAPI pages (package jsapi), which a reverse proxy serves
+	// to customers' phones at JSAPIPublicURL.
+	JSAPIPublicURL string // QFPOS_JSAPI_PUBLIC_URL: https base URL of the pages ("" = none; the sandbox uses its own)
+	JSAPIListen    string // QFPOS_JSAPI_LISTEN: where the pages server listens, behind the proxy
+	JSAPIMode      string // QFPOS_JSAPI_MODE: JSAPIModeQFPay or JSAPIModeOwn
+	JSAPIOAuthURL  string // QFPOS_JSAPI_OAUTH_URL: JSAPIModeOwn only, the merchant's OAuth page that returns the openid
+
 	// Path is the config file read ("" if none) and the one Save writes.
 	Path string
 	// Warnings are things Load fixed or noticed that a person should read.
 	Warnings []string
 
 	loc *time.Location
+}
+
+// JSAPI modes: how the pages get the customer's openid (qfpay-api.md §10).
+const (
+	// JSAPIModeQFPay uses QFPay's Official Account: get_weixin_oauth_code
+	// and get_weixin_openid, then QFPay's /q/direct page.
+	JSAPIModeQFPay = "qfpay"
+	// JSAPIModeOwn is for a merchant with a verified Official Account of
+	// its own bound to QFPay: its OAuth page (JSAPIOAuthURL) returns the
+	// openid, and the pages call WeixinJSBridge themselves.
+	JSAPIModeOwn = "own"
+)
+
+// ParsePublicURL checks the base URL the JSAPI pages are reached at and
+// returns it without a trailing slash: an absolute https URL, or plain
+// http on a loopback address (a sandbox on this machine). It may have a
+// path (for a proxy that strips it), but no query or fragment.
+func ParsePublicURL(v string) (string, error) {
+	v = strings.TrimRight(strings.TrimSpace(v), "/")
+	if err := checkHTTPS(v); err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(v, "?#") {
+		return "", fmt.Errorf("%q has a query or fragment", v)
+	}
+	return v, nil
+}
+
+// checkHTTPS accepts an absolute https URL, or http on a loopback host.
+func checkHTTPS(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not an absolute URL", v)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && payment.IsLoopbackHost(u.Hostname()):
+	case u.Scheme == "http":
+		return fmt.Errorf("%q: plain http is allowed only for loopback addresses; WeChat pay pages need https", v)
+	default:
+		return fmt.Errorf("%q is not an http(s) URL", v)
+	}
+	return nil
 }
 
 // Sandbox reports whether qfpos runs against its built-in sandbox because
@@ -144,6 +195,9 @@ func Defaults() *Config {
 		SandboxListen: "127.0.0.1:0",
 		Language:      "en",
 		NotFoundAfter: 2 * time.Minute,
+
+		JSAPIListen: "127.0.0.1:8766",
+		JSAPIMode:   JSAPIModeQFPay,
 	}
 }
 
@@ -363,6 +417,46 @@ var settings = []setting{
 		c.PINHash = strings.TrimSpace(v)
 		return "", ""
 	}},
+	{"jsapi_public_url", "QFPOS_JSAPI_PUBLIC_URL", "jsapi-public-url", "https URL phones reach the WeChat JSAPI pages at, through your reverse proxy", func(c *Config, v string) (string, string) {
+		if strings.TrimSpace(v) == "" {
+			c.JSAPIPublicURL = ""
+			return "", ""
+		}
+		u, err := ParsePublicURL(v)
+		if err != nil {
+			return err.Error(), "use the https:// address your reverse proxy serves, e.g. https://pay.example.com"
+		}
+		c.JSAPIPublicURL = u
+		return "", ""
+	}},
+	{"jsapi_listen", "QFPOS_JSAPI_LISTEN", "jsapi-listen", "address the WeChat JSAPI pages server listens on, behind the proxy", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Sprintf("%q is not HOST:PORT", v), "write it like 127.0.0.1:8766"
+		}
+		c.JSAPIListen = v
+		return "", ""
+	}},
+	{"jsapi_mode", "QFPOS_JSAPI_MODE", "jsapi-mode", "qfpay (QFPay's Official Account, default) or own (your verified Official Account)", func(c *Config, v string) (string, string) {
+		switch m := strings.ToLower(strings.TrimSpace(v)); m {
+		case JSAPIModeQFPay, JSAPIModeOwn:
+			c.JSAPIMode = m
+			return "", ""
+		}
+		return fmt.Sprintf("%q is not a JSAPI mode", v), "use qfpay or own"
+	}},
+	{"jsapi_oauth_url", "QFPOS_JSAPI_OAUTH_URL", "jsapi-oauth-url", "jsapi_mode own: your OAuth page; it gets redirect_uri and sends the phone back with openid", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			c.JSAPIOAuthURL = ""
+			return "", ""
+		}
+		if err := checkHTTPS(v); err != nil {
+			return err.Error(), "use the https:// address of your Official Account's OAuth page"
+		}
+		c.JSAPIOAuthURL = v
+		return "", ""
+	}},
 }
 
 // Load reads the configuration, validates it and returns it. The error,
@@ -472,6 +566,9 @@ func (c *Config) validate() []error {
 	}
 	if c.Sandbox() && c.MchID != "" {
 		errs = append(errs, &SettingError{Setting: "QFPAY_MCHID", key: "mchid", Problem: "is set but there are no credentials", Fix: "set QFPAY_APP_CODE and QFPAY_CLIENT_KEY too, or unset it"})
+	}
+	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthURL == "" {
+		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_URL", key: "jsapi_oauth_url", Problem: "is required when QFPOS_JSAPI_MODE is own", Fix: "set it to your Official Account's OAuth page, or use jsapi_mode qfpay"})
 	}
 	cur := c.CurrencyInfo()
 	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
@@ -605,6 +702,10 @@ func (c *Config) Save() error {
 	if c.NotFoundAfter != d.NotFoundAfter {
 		out["not_found_after"] = c.NotFoundAfter.String()
 	}
+	put("jsapi_public_url", c.JSAPIPublicURL, d.JSAPIPublicURL)
+	put("jsapi_listen", c.JSAPIListen, d.JSAPIListen)
+	put("jsapi_mode", c.JSAPIMode, d.JSAPIMode)
+	put("jsapi_oauth_url", c.JSAPIOAuthURL, d.JSAPIOAuthURL)
 
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return fmt.Errorf("config: %w", err)

@@ -126,6 +126,14 @@ func TestInvalidSettings(t *testing.T) {
 		{"language", map[string]string{"QFPOS_LANGUAGE": "fr"}, "QFPOS_LANGUAGE: "},
 		{"listen", map[string]string{"QFPOS_SANDBOX_LISTEN": "8080"}, "QFPOS_SANDBOX_LISTEN: "},
 		{"poll share", map[string]string{"QFPOS_POLL_SHARE": "2"}, "QFPOS_POLL_SHARE: "},
+		{"jsapi public http", map[string]string{"QFPOS_JSAPI_PUBLIC_URL": "http://pay.example.com"}, "QFPOS_JSAPI_PUBLIC_URL: "},
+		{"jsapi public relative", map[string]string{"QFPOS_JSAPI_PUBLIC_URL": "pay.example.com/pos"}, "QFPOS_JSAPI_PUBLIC_URL: "},
+		{"jsapi public query", map[string]string{"QFPOS_JSAPI_PUBLIC_URL": "https://pay.example.com/?a=1"}, "QFPOS_JSAPI_PUBLIC_URL: "},
+		{"jsapi public ftp", map[string]string{"QFPOS_JSAPI_PUBLIC_URL": "ftp://pay.example.com"}, "QFPOS_JSAPI_PUBLIC_URL: "},
+		{"jsapi listen", map[string]string{"QFPOS_JSAPI_LISTEN": "8766"}, "QFPOS_JSAPI_LISTEN: "},
+		{"jsapi mode", map[string]string{"QFPOS_JSAPI_MODE": "mine"}, "QFPOS_JSAPI_MODE: "},
+		{"jsapi own without oauth url", map[string]string{"QFPOS_JSAPI_MODE": "own"}, "QFPOS_JSAPI_OAUTH_URL: is required"},
+		{"jsapi oauth url http", map[string]string{"QFPOS_JSAPI_MODE": "own", "QFPOS_JSAPI_OAUTH_URL": "http://oa.example.com/oauth"}, "QFPOS_JSAPI_OAUTH_URL: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,5 +240,63 @@ func TestSaveRoundTrip(t *testing.T) {
 	if got.AppCode != "A" || got.ClientKey != c.ClientKey || got.BaseURL != c.BaseURL || got.MerchantName != c.MerchantName ||
 		got.QRExpiry != c.QRExpiry || !got.Kiosk || got.Language != "zh-Hant" || got.PINHash != "argon:abc" {
 		t.Errorf("round trip = %+v", got)
+	}
+}
+
+func TestJSAPISettings(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	c, err := config.Load(config.Options{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JSAPIPublicURL != "" || c.JSAPIListen != "127.0.0.1:8766" || c.JSAPIMode != config.JSAPIModeQFPay || c.JSAPIOAuthURL != "" {
+		t.Errorf("JSAPI defaults = %q %q %q %q", c.JSAPIPublicURL, c.JSAPIListen, c.JSAPIMode, c.JSAPIOAuthURL)
+	}
+
+	path := writeFile(t, "jsapi_public_url = \"https://pay.example.com/pos/\"\njsapi_mode = \"own\"\n", 0o600)
+	c, err = config.Load(config.Options{
+		Path: path,
+		LookupEnv: env(map[string]string{
+			"QFPOS_JSAPI_OAUTH_URL": "https://oa.example.com/oauth?app=pos",
+			"QFPOS_JSAPI_LISTEN":    "0.0.0.0:9000",
+		}),
+		Flags: map[string]string{"jsapi-mode": "OWN"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JSAPIPublicURL != "https://pay.example.com/pos" || c.JSAPIMode != config.JSAPIModeOwn ||
+		c.JSAPIOAuthURL != "https://oa.example.com/oauth?app=pos" || c.JSAPIListen != "0.0.0.0:9000" {
+		t.Errorf("JSAPI settings = %q %q %q %q", c.JSAPIPublicURL, c.JSAPIMode, c.JSAPIOAuthURL, c.JSAPIListen)
+	}
+
+	// Plain http only on this machine: a sandbox, or a test.
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8766/": "http://127.0.0.1:8766",
+		"http://localhost:1":     "http://localhost:1",
+		"https://pay.example":    "https://pay.example",
+	} {
+		if got, err := config.ParsePublicURL(in); err != nil || got != want {
+			t.Errorf("ParsePublicURL(%q) = %q, %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "http://192.168.1.5:8766", "https://user@pay.example", "https://pay.example/#x", "javascript:alert(1)"} {
+		if got, err := config.ParsePublicURL(in); err == nil {
+			t.Errorf("ParsePublicURL(%q) = %q, want an error", in, got)
+		}
+	}
+
+	// Saved and read back.
+	c.Path = filepath.Join(t.TempDir(), "config.toml")
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := config.Load(config.Options{Path: c.Path, LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.JSAPIPublicURL != c.JSAPIPublicURL || got.JSAPIMode != c.JSAPIMode || got.JSAPIOAuthURL != c.JSAPIOAuthURL || got.JSAPIListen != c.JSAPIListen {
+		t.Errorf("round trip = %q %q %q %q", got.JSAPIPublicURL, got.JSAPIMode, got.JSAPIOAuthURL, got.JSAPIListen)
 	}
 }
