@@ -195,11 +195,26 @@ func jitter(d time.Duration, j float64) time.Duration {
 	return time.Duration(float64(d) * f)
 }
 
+// throttle waits, on the engine's clock, for the engine's share of the
+// merchant's QFPay request budget.
+func (e *Engine) throttle(ctx context.Context) error {
+	now := e.s.Clock.Now()
+	r := e.limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("checkout: request budget exhausted")
+	}
+	if err := e.wait(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(e.s.Clock.Now())
+		return err
+	}
+	return nil
+}
+
 // query asks QFPay for one order by out_trade_no, within the engine's
 // share of the merchant's rate limit. found is false when QFPay has no
 // record of it (yet).
 func (e *Engine) query(ctx context.Context, outTradeNo string) (rec payment.Record, found bool, err error) {
-	if err := e.limiter.Wait(ctx); err != nil {
+	if err := e.throttle(ctx); err != nil {
 		return rec, false, err
 	}
 	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: []string{outTradeNo}})

@@ -471,7 +471,7 @@ func (e *Engine) NoteAttempt(parent, cause string) error {
 // queryMany asks QFPay about several orders in one query and returns
 // their payment records by out_trade_no.
 func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
-	if err := e.limiter.Wait(ctx); err != nil {
+	if err := e.throttle(ctx); err != nil {
 		return nil, err
 	}
 	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: nos, PageSize: payment.MaxPageSize})
