@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/qfpos/qfpos/config"
+)
+
+func setPINHash(t *testing.T, h *harness, pin string) {
+	t.Helper()
+	hash, err := hashPIN(pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.PINHash = hash
+}
+
+// Settings open with the PIN only; wrong PINs are refused and five lock
+// it for a while.
+func TestSettingsNeedPIN(t *testing.T) {
+	h := newHarness(t, opts{now: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)})
+	setPINHash(t, h, "2468")
+	tapIn(t, h.g.nav.settings)
+	if h.g.pin == nil || h.g.screen != screenAmount {
+		t.Fatal("settings opened without the PIN")
+	}
+	h.pinType("1111")
+	h.waitFor("wrong PIN", func() bool { return h.g.pin.msg.Text == "Wrong PIN." })
+	for i := 0; i < 4; i++ {
+		h.pinType("1111")
+		h.waitFor("the answer", func() bool { return !h.g.pin.ok.Disabled() })
+	}
+	if h.g.pin.msg.Text != "Too many wrong PINs. Try again in 30 s." {
+		t.Fatalf("after 5 wrong: %q", h.g.pin.msg.Text)
+	}
+	h.pinType("2468")
+	h.drain()
+	if h.g.screen == screenSettings {
+		t.Fatal("the right PIN opened settings during the lock-out")
+	}
+	h.clock.Set(time.Date(2026, 11, 20, 10, 0, 31, 0, time.UTC))
+	h.pinType("2468")
+	h.waitFor("settings", func() bool { return h.g.screen == screenSettings })
+	if h.g.pin != nil {
+		t.Error("PIN dialog still open")
+	}
+}
+
+// Settings save to the config file (the key never shown, never in
+// plain in the screen), say what needs a restart, and apply the language
+// and the merchant name at once.
+func TestSettingsSave(t *testing.T) {
+	h := newHarness(t, opts{})
+	setPINHash(t, h, "2468")
+	h.g.staffUntil = time.Now().Add(time.Minute) // PIN entered
+	tapIn(t, h.g.nav.settings)
+	s := h.g.settings
+	if h.g.screen != screenSettings || s.env.Selected != "sandbox" || s.merchant.Text != "Tea House" || s.currency.Selected != "HKD" {
+		t.Fatalf("loaded: %s %q %q %q", h.g.screen, s.env.Selected, s.merchant.Text, s.currency.Selected)
+	}
+
+	// Credentials for QFPay's HK test environment.
+	s.env.SetSelected("hk-test")
+	test.Type(s.appCode, "APPCODE1")
+	tapIn(t, s.save)
+	if s.msg.Text != "QFPay needs both the app code and the client key." {
+		t.Fatalf("without key: %q", s.msg.Text)
+	}
+	test.Type(s.clientKey, "SECRETKEY123")
+	s.merchant.SetText("Lucky Tea")
+	s.expiry.SetSelectedIndex(2) // 15 minutes
+	tapIn(t, s.save)
+	s = h.g.settings // rebuilt for the merchant name
+	if !strings.Contains(s.msg.Text, "Saved to ") || !strings.Contains(s.msg.Text, "Restart qfpos") {
+		t.Fatalf("message = %q", s.msg.Text)
+	}
+	if s.clientKey.Text != "" || !strings.HasPrefix(s.clientKey.PlaceHolder, "••••") {
+		t.Fatalf("key field %q / %q", s.clientKey.Text, s.clientKey.PlaceHolder)
+	}
+	fc, err := config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.AppCode != "APPCODE1" || fc.ClientKey.Reveal() != "SECRETKEY123" || fc.Mode() != "hk-test" ||
+		fc.MerchantName != "Lucky Tea" || fc.QRExpiry != 15*time.Minute {
+		t.Fatalf("file config = %+v", fc)
+	}
+	if fi, _ := os.Stat(h.cfg.Path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("config file mode %v", fi.Mode())
+	}
+	// The running app keeps its engine (sandbox) until a restart, but
+	// shows the new merchant name at once.
+	if !h.cfg.Sandbox() || h.cfg.MerchantName != "Lucky Tea" || h.g.qr.merchant.Text != "Lucky Tea" {
+		t.Errorf("running config: sandbox %v, merchant %q", h.cfg.Sandbox(), h.cfg.MerchantName)
+	}
+
+	// Language: applies at once, everywhere.
+	s.language.SetSelectedIndex(1) // 繁體中文
+	tapIn(t, s.save)
+	if h.g.nav.sale.Text != "收款" || h.g.qr.scan.Text != "請用微信掃碼支付" || !strings.HasPrefix(h.g.settings.msg.Text, "已儲存至") {
+		t.Fatalf("after zh-Hant: nav %q, scan %q, msg %q", h.g.nav.sale.Text, h.g.qr.scan.Text, h.g.settings.msg.Text)
+	}
+	fc, _ = config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
+	if fc.Language != "zh-Hant" || fc.ClientKey.Reveal() != "SECRETKEY123" {
+		t.Fatalf("language %q, key kept %v", fc.Language, fc.ClientKey.Reveal() == "SECRETKEY123")
+	}
+
+	// Back to the sandbox clears the credentials from the file.
+	s = h.g.settings
+	s.env.SetSelected("sandbox")
+	tapIn(t, s.save)
+	fc, _ = config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
+	if !fc.Sandbox() {
+		t.Fatalf("credentials left: %q", fc.AppCode)
+	}
+}
+
+// Settings write only what the file had plus the edits: a value from the
+// environment (here the currency) is not copied into the file.
+func TestSettingsKeepEnvironmentOutOfFile(t *testing.T) {
+	h := newHarness(t, opts{})
+	if err := os.WriteFile(h.cfg.Path, []byte("merchant_name = \"From File\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.MerchantName = "From Env"
+	h.g.staffUntil = time.Now().Add(time.Minute)
+	tapIn(t, h.g.nav.settings)
+	s := h.g.settings
+	s.kiosk.SetChecked(true)
+	tapIn(t, s.save)
+	data, _ := os.ReadFile(h.cfg.Path)
+	if !strings.Contains(string(data), "kiosk = true") || !strings.Contains(string(data), "From Env") && !strings.Contains(string(data), "From File") {
+		t.Fatalf("file:\n%s", data)
+	}
+	if strings.Contains(string(data), "currency") {
+		t.Errorf("file got a setting it did not have:\n%s", data)
+	}
+}
+
+// Kiosk: staff button only, closing needs the PIN, idle goes back to a
+// clear amount screen.
+func TestKiosk(t *testing.T) {
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	h := newHarness(t, opts{kiosk: true, now: start})
+	setPINHash(t, h, "2468")
+	n := h.g.nav
+	if n.staff == nil || n.history != nil || n.settings != nil || n.customer != nil {
+		t.Fatal("kiosk shows the cashier's navigation")
+	}
+	if !h.w.FullScreen() {
+		t.Error("kiosk not full screen")
+	}
+	h.g.closeRequested()
+	if h.g.pin == nil {
+		t.Fatal("closing the kiosk asked no PIN")
+	}
+	tapIn(t, h.g.pin.cancel)
+
+	h.typeAmount("42")
+	h.clock.Set(start.Add(2 * time.Minute))
+	h.g.checkIdle()
+	if h.g.amount.input != "" {
+		t.Fatalf("idle kiosk kept %q", h.g.amount.input)
+	}
+
+	tapIn(t, n.staff)
+	h.pinType("2468")
+	h.waitFor("the staff menu", func() bool { return h.g.pin == nil && h.g.lastMsg != nil && h.g.lastMsg.title == "Staff" })
+	h.g.show(screenHistory)
+	h.clock.Set(start.Add(5 * time.Minute))
+	h.g.checkIdle()
+	if h.g.screen != screenAmount {
+		t.Fatalf("idle staff screen stays: %s", h.g.screen)
+	}
+}
+
+// The customer display follows the sale: QR, then result, then welcome.
+func TestCustomerDisplay(t *testing.T) {
+	h := newHarness(t, opts{})
+	test.Tap(h.g.nav.customer)
+	c := h.g.customer
+	if c == nil || c.screen != screenAmount {
+		t.Fatal("no customer display")
+	}
+	h.typeAmount("15")
+	o := h.chargeAndWaitQR()
+	if c.screen != screenQR || c.qr.qr.content != o.QRCode || c.qr.cancel.Visible() {
+		t.Fatalf("customer display: %s %q cancel %v", c.screen, c.qr.qr.content, c.qr.cancel.Visible())
+	}
+	if got := decodeQR(t, c.win.Canvas().Capture()); got != o.QRCode {
+		t.Fatalf("customer QR = %q", got)
+	}
+	if err := h.srv.Pay(o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	h.waitResult()
+	if c.screen != screenResult || c.result.title.Text != "Paid" {
+		t.Fatalf("customer result: %s %q", c.screen, c.result.title.Text)
+	}
+	tapIn(t, h.g.result.done)
+	if c.screen != screenAmount {
+		t.Fatalf("customer display after the sale: %s", c.screen)
+	}
+	if !h.g.app.Preferences().Bool(prefCustomerDisplay) {
+		t.Error("customer display not remembered")
+	}
+	h.g.setCustomerDisplay(false)
+	if h.g.customer != nil || h.g.nav.customer.Checked {
+		t.Error("customer display still on")
+	}
+}
