@@ -4,7 +4,10 @@
 GO      ?= go
 TAGS    ?= migrated_fynedo
 BIN     ?= bin/qfpos
-export LANG ?= en_US.UTF-8
+# Fyne needs a well-formed locale; keep the user's unless it is unset, C or POSIX.
+ifeq ($(filter-out C POSIX C.UTF-8,$(LANG)),)
+export LANG := en_US.UTF-8
+endif
 export CGO_ENABLED = 1
 
 # What the cgo GLFW build (X11 and Wayland) needs, and what a real window needs to run.
