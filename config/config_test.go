@@ -212,7 +212,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	c.ClientKey = config.Secret(key)
 	var sb strings.Builder
 	slog.New(slog.NewTextHandler(&sb, nil)).Info("config", "key", c.ClientKey, "cfg", c)
-	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c.ClientKey), sb.String()} {
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("key=%s", c.ClientKey), sb.String()} {
 		if strings.Contains(s, key) {
 			t.Errorf("key printed in %q", s)
 		}

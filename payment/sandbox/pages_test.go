@@ -128,17 +128,17 @@ func TestPayerPageEscapes(t *testing.T) {
 
 func TestIndexPage(t *testing.T) {
 	e := newEnv(t, Config{})
-	resp, body := e.page("GET", e.url+"/", nil)
+	resp, _ := e.page("GET", e.url+"/", nil)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/sandbox/" {
 		t.Errorf("/: HTTP %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, body = e.page("GET", e.url+"/sandbox/", nil); !strings.Contains(body, "No orders yet") {
+	if _, body := e.page("GET", e.url+"/sandbox/", nil); !strings.Contains(body, "No orders yet") {
 		t.Errorf("empty index\n%s", body)
 	}
 	e.create("I1", 100)
 	e.clock.Advance(time.Second)
 	e.create("I2", 250)
-	_, body = e.page("GET", e.url+"/sandbox/", nil)
+	_, body := e.page("GET", e.url+"/sandbox/", nil)
 	i1, i2 := strings.Index(body, `href="/sandbox/pay/I1"`), strings.Index(body, `href="/sandbox/pay/I2"`)
 	if i1 < 0 || i2 < 0 || i2 > i1 || !strings.Contains(body, "HKD 2.50") {
 		t.Errorf("index (newest first, linked)\n%s", body)
