@@ -1,8 +1,12 @@
 package checkout_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -440,6 +444,43 @@ func TestNotificationSettlesAtOnce(t *testing.T) {
 	}
 	if err := r.eng.HandleNotification(n); err != nil {
 		t.Fatal(err)
+	}
+	if final := waitFinal(t, sale); final.State != store.StatePaid {
+		t.Fatalf("final = %+v", final)
+	}
+}
+
+func TestNotifyHandler(t *testing.T) {
+	r := newRig(t, func(s *checkout.Settings) {
+		s.Poll = checkout.Poll{Fast: time.Hour, Slow: time.Hour, FastFor: time.Hour}
+	})
+	sale, ev := r.start(t, 1500)
+	qr := waitQR(t, ev)
+	o := r.order(t, qr.OutTradeNo)
+	srv := httptest.NewServer(r.eng.NotifyHandler(r.client.VerifyNotification))
+	defer srv.Close()
+	// QFPay's style: Python json.dumps, sent raw.
+	body := []byte(`{"status": "1", "notify_type": "payment", "pay_type": "800201", "syssn": "` + o.SysSN +
+		`", "out_trade_no": "` + o.OutTradeNo + `", "txamt": "1500", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
+	post := func(sig string) (int, string) {
+		req, _ := http.NewRequest("POST", srv.URL, bytes.NewReader(body))
+		req.Header.Set("X-QF-SIGN", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := post(payment.BodySignature(body, "not the key")); code != http.StatusUnauthorized {
+		t.Fatalf("forged notification: HTTP %d", code)
+	}
+	if got := r.order(t, o.OutTradeNo).State; got != store.StateAwaiting {
+		t.Fatalf("a forged notification changed the order to %s", got)
+	}
+	if code, text := post(payment.BodySignature(body, sandbox.DefaultClientKey)); code != http.StatusOK || text != "SUCCESS" {
+		t.Fatalf("verified notification: HTTP %d %q", code, text)
 	}
 	if final := waitFinal(t, sale); final.State != store.StatePaid {
 		t.Fatalf("final = %+v", final)

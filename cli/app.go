@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 
+	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
@@ -21,8 +23,10 @@ type App struct {
 	Sandbox *sandbox.Server // the in-process sandbox, nil with real credentials
 	Log     *slog.Logger
 
-	mu    sync.Mutex
-	store *store.Store
+	mu     sync.Mutex
+	store  *store.Store
+	engine *checkout.Engine
+	notify *http.Server
 }
 
 // Connect builds the QFPay client for cfg, starting the built-in sandbox
@@ -82,6 +86,9 @@ func (a *App) Store() (*store.Store, error) {
 func (a *App) Close() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.notify != nil {
+		a.notify.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil

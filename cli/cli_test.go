@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qfpos/qfpos/cli"
+	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
 )
@@ -208,5 +211,37 @@ func TestSandboxModeIsSaidPlainly(t *testing.T) {
 		if r := qfpos(env, args...); !strings.Contains(r.stderr, "SANDBOX mode") {
 			t.Errorf("%v does not say sandbox mode: %q", args, r.stderr)
 		}
+	}
+}
+
+func TestNotificationSettlesAPay(t *testing.T) {
+	srv, env := setup(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env["QFPOS_NOTIFY_LISTEN"] = addr
+	r := payAsync(t, srv, env, func(no string) {
+		v, _ := srv.Order(no)
+		body := []byte(`{"notify_type": "payment", "syssn": "` + v.SysSN + `", "out_trade_no": "` + no + `", "txamt": "700", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
+		for i := 0; i < 100; i++ { // the listener starts with the sale
+			req, _ := http.NewRequest("POST", "http://"+addr+"/qfpay/notify", bytes.NewReader(body))
+			req.Header.Set("X-QF-SIGN", payment.BodySignature(body, sandbox.DefaultClientKey))
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return
+				}
+				t.Errorf("notification: HTTP %d", resp.StatusCode)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Error("notification listener never came up")
+	}, "7", "--json")
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, `"paid"`) {
+		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
 }

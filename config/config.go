@@ -69,6 +69,9 @@ type Config struct {
 	// NotFoundAfter is how old an order QFPay has no record of must be
 	// before recovery takes it as never sent (QFPOS_NOT_FOUND_AFTER).
 	NotFoundAfter time.Duration
+	// NotifyListen is where QFPay's asynchronous notifications are served
+	// (QFPOS_NOTIFY_LISTEN), "" for none: polling alone.
+	NotifyListen string
 
 	// The WeChat JSAPI pages (package jsapi), which a reverse proxy serves
 	// to customers' phones at JSAPIPublicURL.
@@ -413,6 +416,16 @@ var settings = []setting{
 		c.NotFoundAfter = d
 		return "", ""
 	}},
+	{"notify_listen", "QFPOS_NOTIFY_LISTEN", "notify-listen", "HOST:PORT to receive QFPay's payment notifications at /qfpay/notify (behind your HTTPS proxy); polling stays the fallback", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Sprintf("%q is not HOST:PORT", v), "write it like 127.0.0.1:8080"
+			}
+		}
+		c.NotifyListen = v
+		return "", ""
+	}},
 	{"pin_hash", "", "", "settings PIN, as written by the app (a salted hash)", func(c *Config, v string) (string, string) {
 		c.PINHash = strings.TrimSpace(v)
 		return "", ""
@@ -699,6 +712,7 @@ func (c *Config) Save() error {
 	put("kiosk", c.Kiosk, d.Kiosk)
 	put("language", c.Language, d.Language)
 	put("pin_hash", c.PINHash, d.PINHash)
+	put("notify_listen", c.NotifyListen, d.NotifyListen)
 	if c.NotFoundAfter != d.NotFoundAfter {
 		out["not_found_after"] = c.NotFoundAfter.String()
 	}
