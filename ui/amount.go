@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qfpos/qfpos/money"
@@ -77,7 +78,7 @@ func newAmountScreen(g *gui) *amountScreen {
 	grid = append(grid, back)
 	pad := container.NewThemeOverride(container.NewGridWithColumns(3, grid...), keyTheme{newTheme()})
 
-	clear := widget.NewButton(g.tr.T("amount.clear"), func() { g.touch(); s.press(keyClear) })
+	clear := widget.NewButtonWithIcon(g.tr.T("amount.clear"), theme.ContentClearIcon(), func() { g.touch(); s.press(keyClear) })
 	s.keys[keyClear] = clear
 	s.charge = widget.NewButton(g.tr.T("amount.charge"), g.charge)
 	s.charge.Importance = widget.HighImportance
@@ -87,7 +88,7 @@ func newAmountScreen(g *gui) *amountScreen {
 	label.TextStyle.Bold = true
 	left := container.NewBorder(
 		container.NewVBox(
-			container.NewBorder(nil, nil, label, container.NewThemeOverride(clear, keyTheme{newTheme()})),
+			container.NewBorder(nil, nil, label, clear),
 			s.display,
 			s.item,
 			s.hint,

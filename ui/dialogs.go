@@ -62,8 +62,8 @@ func (g *gui) custom(title string, content fyne.CanvasObject) *msgBox {
 }
 
 func (g *gui) showDialog(d dialog.Dialog) {
-	d.Show()
 	d.Resize(fyne.NewSize(dialogWidth(g.win.Canvas().Size().Width), 0))
+	d.Show()
 }
 
 // stacked is a column of objects, for dialog contents.

@@ -95,11 +95,8 @@ func newHistoryScreen(g *gui) *historyScreen {
 	s.totals = widget.NewLabel("")
 	s.totals.Wrapping = fyne.TextWrapWord
 	s.chart = newHourChart()
-	top := container.NewBorder(nil, nil,
-		container.NewHBox(s.prev, s.today, s.next),
-		s.export,
-		container.NewGridWithColumns(2, s.dayLabel, s.search))
-	orders := container.NewBorder(nil, s.more, nil, nil, container.NewStack(s.list, s.empty))
+	top := container.NewBorder(nil, nil, container.NewHBox(s.prev, s.today, s.next), s.export, s.search)
+	orders := container.NewBorder(s.dayLabel, s.more, nil, nil, container.NewStack(s.list, s.empty))
 	totalsTitle := widget.NewLabelWithStyle(tr.T("history.totals"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	chartTitle := widget.NewLabelWithStyle(tr.T("history.by_hour"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	summary := container.NewBorder(container.NewVBox(totalsTitle, s.totals, chartTitle), nil, nil, nil, s.chart)

@@ -133,7 +133,15 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 		keys = append(keys, b)
 	}
 	pad := container.NewThemeOverride(container.NewGridWithColumns(3, keys...), keyTheme{newTheme()})
-	p.dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(p.prompt, p.entry, p.msg, pad), g.win)
+	text := container.NewVBox(p.prompt, p.entry, p.msg)
+	var content fyne.CanvasObject = container.NewVBox(text, pad)
+	win := g.win.Canvas().Size()
+	width := min(360, win.Width-16)
+	if win.Width > win.Height { // beside each other, to fit 800×480
+		content = container.NewGridWithColumns(2, text, pad)
+		width = min(640, win.Width-16)
+	}
+	p.dlg = dialog.NewCustomWithoutButtons(title, content, g.win)
 	p.ok = widget.NewButton(g.tr.T("button.ok"), p.submit)
 	p.ok.Importance = widget.HighImportance
 	p.cancel = widget.NewButton(g.tr.T("button.cancel"), func() {
@@ -144,8 +152,8 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 	})
 	p.dlg.SetButtons([]fyne.CanvasObject{p.cancel, p.ok})
 	g.pin = p
+	p.dlg.Resize(fyne.NewSize(width, 0))
 	p.dlg.Show()
-	p.dlg.Resize(fyne.NewSize(min(360, g.win.Canvas().Size().Width-16), 0))
 	g.win.Canvas().Focus(p.entry)
 	return p
 }

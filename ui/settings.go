@@ -120,7 +120,7 @@ func newSettingsScreen(g *gui) *settingsScreen {
 	)
 	title := widget.NewLabelWithStyle(tr.T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
-	s.content = container.NewBorder(title, container.NewVBox(s.msg, container.NewHBox(s.save)), nil, nil, container.NewVScroll(form))
+	s.content = container.NewBorder(title, container.NewBorder(nil, nil, s.save, nil, s.msg), nil, nil, container.NewVScroll(form))
 	return s
 }
 

@@ -21,12 +21,14 @@ const (
 	colorBar    fyne.ThemeColorName = "qfposBar"     // bars of the hourly chart
 )
 
-// posTheme is the default theme with qfpos's sizes and colours added.
+// posTheme is the default theme, always in its light variant (a shop
+// counter is bright, and the QR sits on white like the rest), with
+// qfpos's sizes and colours added.
 type posTheme struct{ fyne.Theme }
 
 func newTheme() fyne.Theme { return posTheme{theme.DefaultTheme()} }
 
-func (t posTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+func (t posTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	switch n {
 	case colorBanner:
 		return color.NRGBA{R: 0xff, G: 0xd6, B: 0x00, A: 0xff}
@@ -37,9 +39,9 @@ func (t posTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color 
 	case colorQRLite:
 		return color.White
 	case colorBar:
-		return t.Theme.Color(theme.ColorNamePrimary, v)
+		return t.Theme.Color(theme.ColorNamePrimary, theme.VariantLight)
 	}
-	return t.Theme.Color(n, v)
+	return t.Theme.Color(n, theme.VariantLight)
 }
 
 func (t posTheme) Size(n fyne.ThemeSizeName) float32 {

@@ -19,7 +19,6 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -454,12 +453,16 @@ type navBar struct {
 
 func newNavBar(g *gui) *navBar {
 	n := &navBar{g: g}
-	n.mode = widget.NewLabel(g.modeText())
+	n.mode = widget.NewLabelWithStyle(g.modeText(), fyne.TextAlignTrailing, fyne.TextStyle{})
 	n.mode.Importance = widget.LowImportance
+	n.mode.Truncation = fyne.TextTruncateEllipsis
+	if g.cfg.Sandbox() {
+		n.mode.Hide() // the banner says it
+	}
 	if g.cfg.Kiosk {
 		n.staff = widget.NewButtonWithIcon(g.tr.T("nav.staff"), theme.AccountIcon(), g.openStaff)
 		n.staff.Importance = widget.LowImportance
-		n.content = container.NewHBox(layout.NewSpacer(), n.mode, n.staff)
+		n.content = container.NewBorder(nil, nil, nil, n.staff, n.mode)
 		return n
 	}
 	n.sale = widget.NewButtonWithIcon(g.tr.T("nav.sale"), theme.HomeIcon(), func() { g.show(screenAmount) })
@@ -471,7 +474,7 @@ func newNavBar(g *gui) *navBar {
 		}
 	})
 	n.customer.Checked = g.customer != nil
-	n.content = container.NewHBox(n.sale, n.history, n.settings, n.customer, layout.NewSpacer(), n.mode)
+	n.content = container.NewBorder(nil, nil, container.NewHBox(n.sale, n.history, n.settings, n.customer), nil, n.mode)
 	return n
 }
 

@@ -205,3 +205,39 @@ func TestPINHash(t *testing.T) {
 		}
 	}
 }
+
+// Every screen fits from 800×480 to 1920×1080 and in portrait: its
+// minimum size fits the window, and the QR is the largest square there
+// is room for, fully inside the window.
+func TestScreensFitEverySize(t *testing.T) {
+	for _, size := range []fyne.Size{{Width: 800, Height: 480}, {Width: 1024, Height: 600}, {Width: 1920, Height: 1080}, {Width: 480, Height: 800}} {
+		h := newHarness(t, opts{size: size, now: goldenNow})
+		for _, name := range []string{screenAmount, screenHistory, screenSettings, screenResult, screenQR} {
+			if name == screenQR {
+				showGoldenQR(h)
+			} else {
+				h.g.show(name)
+			}
+			min := h.w.Content().MinSize()
+			if min.Width > size.Width || min.Height > size.Height {
+				t.Errorf("%v %s: needs %v", size, name, min)
+			}
+		}
+		q := h.g.qr.qr
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(q)
+		side := q.Size()
+		if side.Width != side.Height || pos.X < 0 || pos.Y < 0 || pos.X+side.Width > size.Width+1 || pos.Y+side.Height > size.Height+1 {
+			t.Errorf("%v: QR at %v size %v", size, pos, side)
+		}
+		// Largest square: within the body, the QR takes the full height
+		// (landscape) or the full width (portrait) less the text's need.
+		if size.Width > size.Height && side.Height < size.Height*0.7 || size.Width < size.Height && side.Width < size.Width*0.7 {
+			t.Errorf("%v: QR only %v", size, side)
+		}
+		for k, b := range h.g.amount.keys {
+			if b.Size().Height < 36 || b.Size().Width < 36 {
+				t.Errorf("%v: key %s is %v, too small to touch", size, k, b.Size())
+			}
+		}
+	}
+}
