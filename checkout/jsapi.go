@@ -34,8 +34,8 @@ const (
 	// maxNotesPerSale bounds the failed tries NoteAttempt records.
 	maxNotesPerSale = 20
 	// checkEvery is how often CheckAttempt asks QFPay about one attempt;
-	// more frequent calls (a phone polling its result page) get the stored
-	// state, which the sale's own queries keep fresh.
+	// more frequent calls (a result page reloaded over and over) get the
+	// stored state, which the sale's own queries keep fresh.
 	checkEvery = time.Second
 	// unknownQueries is how often StartAttempt asks QFPay after an unknown
 	// answer before it gives up and leaves the attempt to the sale.
@@ -415,9 +415,8 @@ func (e *Engine) awaitAttempt(no, syssn, respcd, respmsg, cause string) (*store.
 // answer; when the attempt turns out paid, the sale of its parent is woken
 // and ends paid. It is what the customer's result page calls: the
 // WeixinJSBridge callback and the /q/direct redirect are never taken as
-// the result. A final attempt is returned as stored, without a query; an
-// attempt queried less than a second ago (by a page or by its sale) is
-// returned as stored too. With an error from QFPay the stored attempt is
+// the result. A final attempt is returned as stored, without a query; so
+// is an attempt CheckAttempt queried less than a second ago. With an error from QFPay the stored attempt is
 // returned along with it.
 func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Order, error) {
 	a, err := e.st.Get(outTradeNo)
@@ -520,9 +519,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 	if err != nil {
 		return rec, false, false, err
 	}
-	now := e.s.Clock.Now()
 	for _, no := range ask[1:] {
-		e.jsapi.due(parent, no, now) // just queried
 		r, ok := recs[no]
 		if !ok {
 			continue
