@@ -50,6 +50,7 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in sandbox on %s: %w", cfg.SandboxListen, err)}
 		}
 		a.Sandbox = srv
+		opts = append(opts, payment.WithDirectURL(srv.URL()+"/q/direct")) // WeChat JSAPI: the sandbox's pay page
 		c, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey, opts...)
 		if err != nil {
 			srv.Close()

@@ -36,6 +36,9 @@ type PayResult struct {
 	CreatedAt  time.Time `json:"created_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	Message    string    `json:"message"`
+	// PaidOutTradeNo is, when the customer paid in WeChat's browser
+	// (--jsapi), the JSAPI order that was paid; SysSN is then its syssn.
+	PaidOutTradeNo string `json:"paid_out_trade_no,omitempty"`
 }
 
 // exitFor maps a sale's final state to pay's exit code.
@@ -52,7 +55,7 @@ func exitFor(st store.State) int {
 func newPayCmd(g *globals) *cobra.Command {
 	var goods string
 	var expire, timeout time.Duration
-	var asJSON, quiet bool
+	var asJSON, quiet, useJSAPI bool
 	cmd := &cobra.Command{
 		Use:   "pay AMOUNT",
 		Short: "Run one sale headless: show the QR in the terminal and wait for the result",
@@ -69,7 +72,13 @@ The QR is drawn on stderr; the result ends the command:
 --json prints one JSON object on stdout: out_trade_no, syssn, status,
 txamt (integer minor units), currency, amount (decimal string), respcd,
 qrcode, created_at, finished_at. Ctrl-C or SIGTERM cancels properly: the
-order is closed at QFPay and queried again (a payment that landed is paid).`,
+order is closed at QFPay and queried again (a payment that landed is paid).
+
+--jsapi shows instead the QR of the sale's WeChat JSAPI page (PUBLIC/jsapi/ORDER,
+PUBLIC = jsapi_public_url) and serves the pages meanwhile (jsapi_listen): the
+customer pays in WeChat's browser, or, in another browser, scans the usual QR
+shown there. When paid that way, --json adds paid_out_trade_no, the JSAPI order
+that was paid, and syssn is its syssn.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.load(cmd)
@@ -104,11 +113,18 @@ order is closed at QFPay and queried again (a payment that landed is paid).`,
 			if err != nil {
 				return err
 			}
+			var pages *JSAPIPages // --jsapi: the WeChat JSAPI pages, in-process (jsapi.go)
+			if useJSAPI {
+				if pages, err = a.StartJSAPI("", ""); err != nil {
+					return err
+				}
+				defer pages.Close()
+			}
 			sale, err := eng.Start(ctx, checkout.Request{Amount: txamt, GoodsName: goods, Timeout: timeout})
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
-			final := follow(cmd.ErrOrStderr(), sale, quiet)
+			final := follow(cmd.ErrOrStderr(), sale, quiet, pages)
 			o, _ := eng.Store().Get(final.OutTradeNo)
 			res := PayResult{
 				OutTradeNo: final.OutTradeNo, Status: string(final.State), Txamt: final.Amount,
@@ -118,6 +134,12 @@ order is closed at QFPay and queried again (a payment that landed is paid).`,
 			if o != nil {
 				res.SysSN, res.QRCode, res.GoodsName, res.CreatedAt = o.SysSN, o.QRCode, o.GoodsName, o.CreatedAt
 			}
+			if final.PaidOutTradeNo != "" { // paid in WeChat's browser: that order holds the payment
+				res.PaidOutTradeNo = final.PaidOutTradeNo
+				if p, _ := eng.Store().Get(final.PaidOutTradeNo); p != nil {
+					res.SysSN = p.SysSN
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -125,7 +147,11 @@ order is closed at QFPay and queried again (a payment that landed is paid).`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s %s\n", res.Status, res.OutTradeNo, cur.Format(res.Txamt), res.SysSN)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s %s", res.Status, res.OutTradeNo, cur.Format(res.Txamt), res.SysSN)
+				if res.PaidOutTradeNo != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), " paid-as %s", res.PaidOutTradeNo)
+				}
+				fmt.Fprintln(cmd.OutOrStdout())
 			}
 			if code := exitFor(final.State); code != ExitOK {
 				return &ExitError{Code: code}
@@ -139,12 +165,14 @@ order is closed at QFPay and queried again (a payment that landed is paid).`,
 	f.DurationVar(&timeout, "timeout", 0, "how long to wait for the customer before cancelling (default: until the QR expires)")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not draw the QR or progress on stderr")
+	f.BoolVar(&useJSAPI, "jsapi", false, "show the QR of the WeChat JSAPI page instead, and serve the pages (jsapi_public_url, jsapi_listen)")
 	return cmd
 }
 
 // follow shows a sale's progress on w and returns its final event. The
-// time left is repeated every 30 s, not every event.
-func follow(w io.Writer, sale *checkout.Sale, quiet bool) checkout.Event {
+// time left is repeated every 30 s, not every event. With pages
+// (--jsapi) the QR drawn is that of the sale's WeChat JSAPI page.
+func follow(w io.Writer, sale *checkout.Sale, quiet bool, pages *JSAPIPages) checkout.Event {
 	shownQR, lastMsg := "", ""
 	var lastLeft time.Duration
 	for ev := range sale.Events() {
@@ -153,11 +181,15 @@ func follow(w io.Writer, sale *checkout.Sale, quiet bool) checkout.Event {
 		}
 		if ev.QRCode != "" && ev.QRCode != shownQR {
 			shownQR = ev.QRCode
+			content := ev.QRCode
+			if pages != nil {
+				content = pages.OrderURL(ev.OutTradeNo)
+			}
 			fmt.Fprintf(w, "\nScan with WeChat to pay %s  (order %s)\n", formatAmount(ev), ev.OutTradeNo)
-			if q, err := qrcode.New(ev.QRCode, qrcode.Medium); err == nil {
+			if q, err := qrcode.New(content, qrcode.Medium); err == nil {
 				fmt.Fprint(w, q.ToSmallString(false))
 			}
-			fmt.Fprintf(w, "%s\n\n", ev.QRCode)
+			fmt.Fprintf(w, "%s\n\n", content)
 		}
 		msg := ev.Message
 		if ev.Trouble != nil {
