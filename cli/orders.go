@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/store"
 )
@@ -75,6 +78,37 @@ func (r *rangeFlags) bounds(loc *time.Location) (from, to time.Time, err error) 
 	return from, to, nil
 }
 
+// openStore opens the order file for a read-only command.
+func openStore(cfg *config.Config) (*store.Store, error) {
+	st, err := store.Open(cfg.DB)
+	if err != nil {
+		return nil, &ExitError{Code: ExitFailed, Err: err}
+	}
+	return st, nil
+}
+
+// engine wires the app and its checkout engine for a subcommand; the
+// caller closes the app.
+func (g *globals) engine(ctx context.Context, cfg *config.Config) (*App, *checkout.Engine, error) {
+	a, err := Connect(ctx, cfg, g.logger())
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := a.Engine()
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, eng, nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 func amountOf(currency string, minor int64) string {
 	if cur, err := money.Lookup(currency); err == nil {
 		return cur.Format(minor)
@@ -110,9 +144,9 @@ func newOrdersCmd(g *globals) *cobra.Command {
 			if state != "" && !validState(store.State(state)) {
 				return usageError("--state %q: use creating, awaiting, unknown, paid, failed, expired or cancelled", state)
 			}
-			st, err := store.Open(cfg.DB)
+			st, err := openStore(cfg)
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return err
 			}
 			defer st.Close()
 			var all []*store.Order
@@ -140,9 +174,7 @@ func newOrdersCmd(g *globals) *cobra.Command {
 				for i, o := range all {
 					rows[i] = row{o, decimalOf(o.Currency, o.Amount)}
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return writeJSON(out, rows)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CREATED\tOUT_TRADE_NO\tSTATE\tAMOUNT\tSYSSN\tGOODS")
@@ -195,15 +227,11 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 			if err != nil {
 				return usageError("--day: %v", err)
 			}
-			a, err := Connect(cmd.Context(), cfg, g.logger())
+			a, eng, err := g.engine(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			eng, err := a.Engine()
-			if err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			settled, err := eng.Recover(cmd.Context())
 			if err != nil {
@@ -266,15 +294,11 @@ func newRefundCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := Connect(cmd.Context(), cfg, g.logger())
+			a, eng, err := g.engine(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			eng, err := a.Engine()
-			if err != nil {
-				return err
-			}
 			o, err := eng.Store().Get(args[0])
 			if err != nil {
 				return usageError("order %s: %v", args[0], err)
@@ -322,9 +346,9 @@ func newReportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError("--day: %v", err)
 			}
-			st, err := store.Open(cfg.DB)
+			st, err := openStore(cfg)
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return err
 			}
 			defer st.Close()
 			from, to := checkout.DayBounds(d, cfg.Location())
@@ -334,9 +358,7 @@ func newReportCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"day": from.Format("2006-01-02"), "totals": totals})
+				return writeJSON(out, map[string]any{"day": from.Format("2006-01-02"), "totals": totals})
 			}
 			fmt.Fprintf(out, "Day %s (%s)\n", from.Format("2006-01-02"), cfg.Location())
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
@@ -372,9 +394,9 @@ func newExportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cfg.DB)
+			st, err := openStore(cfg)
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return err
 			}
 			defer st.Close()
 			if file == "-" {
