@@ -69,7 +69,8 @@ lint: deps
 # A Linux .tar.xz (binary, .desktop entry, icon) with the pinned Fyne packaging tool.
 package: deps
 	cd tools && $(GO) build -o bin/fyne fyne.io/tools/cmd/fyne
-	tools/bin/fyne package --target linux --release --tags $(TAGS)
+	@cp FyneApp.toml .FyneApp.toml.keep   # the tool bumps Build in place; keep the file as committed
+	tools/bin/fyne package --target linux --release --tags $(TAGS); s=$$?; mv -f .FyneApp.toml.keep FyneApp.toml; exit $$s
 	@mkdir -p dist && mv -f qfpos.tar.xz dist/ && echo "package: dist/qfpos.tar.xz"
 
 clean:
