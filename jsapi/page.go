@@ -73,9 +73,9 @@ main{max-width:30em;margin:0 auto;padding:1.1em 1em 2em}
 .merchant{color:#646a73;font-size:1em}
 .amount{font-size:2.3em;font-weight:700;margin:.15em 0 .1em;letter-spacing:.01em}
 .goods{color:#646a73;font-size:.95em}
-.icon{width:4.2em;height:4.2em;border-radius:50%;margin:.3em auto .8em;display:flex;align-items:center;justify-content:center;font-size:1.9em;font-weight:700;color:#fff}
+.icon{width:3.6rem;height:3.6rem;border-radius:50%;margin:.2rem auto .9rem;display:flex;align-items:center;justify-content:center;font-size:1.8rem;font-weight:700;color:#fff}
 .icon.ok{background:#07c160}.icon.fail{background:#e5484d}.icon.info{background:#3370ff}
-.icon.wait{background:none;border:.35em solid #dfe1e5;border-top-color:#07c160;animation:spin 1s linear infinite}
+.icon.wait{background:none;border:.3rem solid #dfe1e5;border-top-color:#07c160;animation:spin 1s linear infinite}
 @keyframes spin{to{transform:rotate(360deg)}}
 h1{font-size:1.35em;margin:.5em 0 .1em;line-height:1.3}
 h1 .zh{display:block;font-size:.9em;font-weight:600;color:#1f2329;margin-top:.15em}
