@@ -73,5 +73,12 @@ package: deps
 	tools/bin/fyne package --target linux --release --tags $(TAGS); s=$$?; mv -f .FyneApp.toml.keep FyneApp.toml; exit $$s
 	@mkdir -p dist && mv -f qfpos.tar.xz dist/ && echo "package: dist/qfpos.tar.xz"
 
+# The real window under Xvfb (scripts/e2e.sh): types an amount with xdotool, charges, reads the QR
+# off a screenshot with zbarimg, pays it through the sandbox, checks the paid screen and the order
+# file, and leaves screenshots of each screen in docs/screenshots (SHOTS=dir to put them elsewhere).
+e2e: build deps-e2e
+	@scripts/deps.sh curl jq
+	scripts/e2e.sh
+
 clean:
 	rm -rf bin dist tools/bin

@@ -6,6 +6,8 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/qfpos/qfpos/cli"
 	"github.com/qfpos/qfpos/ui"
@@ -15,6 +17,11 @@ func main() {
 	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Env{GUI: runGUI}))
 }
 
+// runGUI opens the window. SIGINT or SIGTERM quit it the way its close
+// button does, so a sale under way is cancelled at QFPay and verified
+// before the process ends.
 func runGUI(ctx context.Context, a *cli.App) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	return ui.Run(ctx, a)
 }

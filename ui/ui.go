@@ -491,12 +491,18 @@ func (n *navBar) update() {
 			b.Enable()
 		}
 	}
-	if n.sale != nil {
-		n.sale.Importance = widget.MediumImportance
-		if n.g.screen == screenAmount {
-			n.sale.Importance = widget.HighImportance
+	for b, screen := range map[*widget.Button]string{n.sale: screenAmount, n.history: screenHistory, n.settings: screenSettings} {
+		if b == nil {
+			continue
 		}
-		n.sale.Refresh()
+		imp := widget.MediumImportance
+		if n.g.screen == screen {
+			imp = widget.HighImportance
+		}
+		if b.Importance != imp {
+			b.Importance = imp
+			b.Refresh()
+		}
 	}
 }
 

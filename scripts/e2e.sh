@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# End-to-end test of the real window (make e2e): bin/qfpos runs under Xvfb
+# in sandbox mode with its own config folder and order file; xdotool types
+# like a cashier, ImageMagick takes screenshots, zbarimg reads the QR off
+# the screen, and the sandbox's control API plays the customer. It checks
+# that the QR on screen is the order's, that paying and declining end on
+# the right screens and in the order file, and that SIGTERM during a sale
+# cancels it at QFPay before qfpos exits. Screenshots of every step go to
+# $SHOTS (default docs/screenshots). Run it from the repository root after
+# `make build`; the Makefile does both.
+set -euo pipefail
+
+BIN=${BIN:-bin/qfpos}
+SHOTS=${SHOTS:-docs/screenshots}
+PORT=${E2E_PORT:-18765}
+DPY=${E2E_DISPLAY:-:97}
+SIZE=${E2E_SIZE:-1024x640}
+export LANG=en_US.UTF-8
+
+tmp=$(mktemp -d)
+xvfb_pid=""
+app_pid=""
+cleanup() {
+  if [ -n "$app_pid" ]; then kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; fi
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+log() { echo "e2e: $*" >&2; }
+fail() { echo "e2e: FAIL: $*" >&2; [ -f "$tmp/app.log" ] && sed 's/^/  app: /' "$tmp/app.log" >&2; exit 1; }
+
+mkdir -p "$SHOTS"
+export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_RUNTIME_DIR=$tmp/run
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+export QFPOS_DB=$tmp/orders.db
+unset QFPAY_APP_CODE QFPAY_CLIENT_KEY QFPAY_BASE_URL QFPOS_CONFIG QFPOS_KIOSK QFPOS_LANGUAGE
+
+Xvfb "$DPY" -screen 0 "${SIZE}x24" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+xvfb_pid=$!
+export DISPLAY=$DPY
+for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+xdpyinfo >/dev/null 2>&1 || fail "Xvfb did not start on $DPY"
+
+ctl=http://127.0.0.1:$PORT/sandbox/control
+
+# start ARGS… — starts qfpos and waits for its window.
+start() {
+  local t0
+  t0=$(date +%s.%N)
+  "$BIN" --sandbox --sandbox-listen "127.0.0.1:$PORT" --merchant-name "Tea House" "$@" >"$tmp/app.log" 2>&1 &
+  app_pid=$!
+  timeout 60 xdotool search --sync --name "^qfpos" >/dev/null || fail "no window"
+  log "window up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s"
+  for _ in $(seq 100); do curl -fs "$ctl/orders" >/dev/null && break; sleep 0.1; done
+  sleep 1.5 # the first frame
+}
+
+# stop — SIGTERM, as a service manager would; qfpos quits cleanly.
+stop() {
+  kill -TERM "$app_pid"
+  for _ in $(seq 600); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$app_pid" 2>/dev/null && fail "qfpos did not exit after SIGTERM"
+  wait "$app_pid" || true
+  app_pid=""
+}
+
+shot() { import -window root "$1"; }
+
+# click X Y — moves, lets Fyne see the pointer there, then clicks.
+click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; }
+
+# qr_on_screen — prints the QR payload on screen, if any.
+qr_on_screen() {
+  shot "$tmp/scan.png"
+  zbarimg -q --raw "$tmp/scan.png" 2>/dev/null | head -1 || true
+}
+
+# wait_qr — waits for a QR and prints its payload.
+wait_qr() {
+  local qr=""
+  for _ in $(seq 150); do
+    qr=$(qr_on_screen)
+    [ -n "$qr" ] && { echo "$qr"; return; }
+    sleep 0.2
+  done
+  fail "no QR on screen"
+}
+
+# wait_no_qr — waits until the QR is gone (the result screen).
+wait_no_qr() {
+  for _ in $(seq 150); do
+    [ -z "$(qr_on_screen)" ] && { sleep 0.5; return; }
+    sleep 0.2
+  done
+  fail "the QR stays on screen"
+}
+
+# sandbox_state OUT_TRADE_NO — the order's state at the sandbox.
+sandbox_state() { curl -fs "$ctl/orders" | jq -r --arg no "$1" '.orders[] | select(.out_trade_no == $no) | .state'; }
+
+# order_state OUT_TRADE_NO — the order's state in qfpos's order file.
+order_state() { "$BIN" orders --sandbox --json 2>/dev/null | jq -r --arg no "$1" '.[] | select(.out_trade_no == $no) | .state'; }
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# --- 1. A paid sale, a declined one, history and settings (English) -------
+start
+xdotool type --delay 60 "12.50"
+sleep 0.5
+shot "$SHOTS/amount.png"
+xdotool key Return
+qr=$(wait_qr)
+no=${qr##*/}
+shot "$SHOTS/qr.png"
+log "QR on screen: $qr"
+case "$qr" in http://*/sandbox/pay/QF*) ;; *) fail "QR $qr is not a sandbox payer page" ;; esac
+[ "$(sandbox_state "$no")" = "pending" ] || fail "order $no is not pending at the sandbox: $(sandbox_state "$no")"
+sleep 2
+log "RSS on the QR screen: $(rss_kb "$app_pid") kB"
+
+# The customer pays: the payer page that IS the QR, as a phone would.
+curl -fs -o /dev/null -X POST --data "action=pay" "$qr" || curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=$no"
+wait_no_qr
+shot "$SHOTS/paid.png"
+log "paid screen shown for $no"
+
+xdotool key Return
+sleep 0.5
+xdotool type --delay 60 "3"
+xdotool key Return
+qr2=$(wait_qr)
+no2=${qr2##*/}
+[ "$no2" != "$no" ] || fail "the second sale reused $no"
+curl -fs -o /dev/null -X POST "$ctl/decline?out_trade_no=$no2"
+wait_no_qr
+shot "$SHOTS/failed.png"
+
+xdotool key Return
+sleep 0.5
+click 121 54 # History
+sleep 1
+shot "$SHOTS/history.png"
+click 219 54 # Settings: the first time, set the PIN
+sleep 1
+shot "$SHOTS/pin.png"
+xdotool type --delay 60 "2580"
+xdotool key Return
+sleep 0.5
+xdotool type --delay 60 "2580"
+xdotool key Return
+sleep 2
+shot "$SHOTS/settings.png"
+grep -qF 'pin_hash = "$argon2id$' "$XDG_CONFIG_HOME/qfpos/config.toml" || fail "the PIN was not saved as a hash"
+grep -q 2580 "$XDG_CONFIG_HOME/qfpos/config.toml" && fail "the PIN is in the config file in plain"
+stop
+
+[ "$(order_state "$no")" = "paid" ] || fail "order $no is $(order_state "$no") in the order file, want paid"
+[ "$(order_state "$no2")" = "failed" ] || fail "order $no2 is $(order_state "$no2"), want failed"
+log "order file: $no paid, $no2 failed"
+
+# --- 2. Traditional Chinese; SIGTERM during a sale cancels it ----------------
+start --language zh-Hant
+xdotool type --delay 60 "88"
+xdotool key Return
+qr3=$(wait_qr)
+no3=${qr3##*/}
+shot "$SHOTS/qr_zh-Hant.png"
+xdotool key Escape
+sleep 0.7
+shot "$SHOTS/cancel_zh-Hant.png"
+stop
+[ "$(order_state "$no3")" = "cancelled" ] || fail "order $no3 is $(order_state "$no3") after SIGTERM, want cancelled"
+[ "$(sandbox_state "$no3")" != "pending" ] || fail "order $no3 still payable at the sandbox"
+log "SIGTERM during the sale: $no3 cancelled at QFPay"
+
+# --- 3. Simplified Chinese kiosk ------------------------------------------------
+start --language zh-Hans --kiosk
+xdotool type --delay 60 "25"
+sleep 0.5
+shot "$SHOTS/kiosk_zh-Hans.png"
+xdotool key Return
+qr4=$(wait_qr)
+shot "$SHOTS/qr_zh-Hans_kiosk.png"
+curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr4##*/}"
+wait_no_qr
+shot "$SHOTS/paid_zh-Hans_kiosk.png"
+# Cancel by touch: Cancel, then the red button of the confirmation.
+xdotool key Return
+sleep 0.5
+xdotool type --delay 60 "7"
+xdotool key Return
+qr5=$(wait_qr)
+click 790 614 # Cancel
+sleep 0.7
+click 549 386 # Cancel payment
+wait_no_qr
+shot "$SHOTS/cancelled_zh-Hans_kiosk.png"
+stop
+[ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
+
+log "OK — screenshots in $SHOTS"
