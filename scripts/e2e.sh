@@ -6,7 +6,7 @@
 # that the QR on screen is the order's, that paying and declining end on
 # the right screens and in the order file, and that SIGTERM during a sale
 # cancels it at QFPay before qfpos exits. Screenshots of every step go to
-# $SHOTS (default docs/screenshots). Run it from the repository root after
+# $SHOTS/gui-*.png (default docs/screenshots). Run it from the repository root after
 # `make build`; the Makefile does both.
 set -euo pipefail
 
@@ -109,11 +109,11 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 start
 xdotool type --delay 60 "12.50"
 sleep 0.5
-shot "$SHOTS/amount.png"
+shot "$SHOTS/gui-amount.png"
 xdotool key Return
 qr=$(wait_qr)
 no=${qr##*/}
-shot "$SHOTS/qr.png"
+shot "$SHOTS/gui-qr.png"
 log "QR on screen: $qr"
 case "$qr" in http://*/sandbox/pay/QF*) ;; *) fail "QR $qr is not a sandbox payer page" ;; esac
 [ "$(sandbox_state "$no")" = "pending" ] || fail "order $no is not pending at the sandbox: $(sandbox_state "$no")"
@@ -123,7 +123,7 @@ log "RSS on the QR screen: $(rss_kb "$app_pid") kB"
 # The customer pays: the payer page that IS the QR, as a phone would.
 curl -fs -o /dev/null -X POST --data "action=pay" "$qr" || curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=$no"
 wait_no_qr
-shot "$SHOTS/paid.png"
+shot "$SHOTS/gui-paid.png"
 log "paid screen shown for $no"
 
 xdotool key Return
@@ -135,23 +135,23 @@ no2=${qr2##*/}
 [ "$no2" != "$no" ] || fail "the second sale reused $no"
 curl -fs -o /dev/null -X POST "$ctl/decline?out_trade_no=$no2"
 wait_no_qr
-shot "$SHOTS/failed.png"
+shot "$SHOTS/gui-failed.png"
 
 xdotool key Return
 sleep 0.5
 click 121 54 # History
 sleep 1
-shot "$SHOTS/history.png"
+shot "$SHOTS/gui-history.png"
 click 219 54 # Settings: the first time, set the PIN
 sleep 1
-shot "$SHOTS/pin.png"
+shot "$SHOTS/gui-pin.png"
 xdotool type --delay 60 "2580"
 xdotool key Return
 sleep 0.5
 xdotool type --delay 60 "2580"
 xdotool key Return
 sleep 2
-shot "$SHOTS/settings.png"
+shot "$SHOTS/gui-settings.png"
 grep -qF 'pin_hash = "$argon2id$' "$XDG_CONFIG_HOME/qfpos/config.toml" || fail "the PIN was not saved as a hash"
 grep -q 2580 "$XDG_CONFIG_HOME/qfpos/config.toml" && fail "the PIN is in the config file in plain"
 stop
@@ -166,10 +166,10 @@ xdotool type --delay 60 "88"
 xdotool key Return
 qr3=$(wait_qr)
 no3=${qr3##*/}
-shot "$SHOTS/qr_zh-Hant.png"
+shot "$SHOTS/gui-qr_zh-Hant.png"
 xdotool key Escape
 sleep 0.7
-shot "$SHOTS/cancel_zh-Hant.png"
+shot "$SHOTS/gui-cancel_zh-Hant.png"
 stop
 [ "$(order_state "$no3")" = "cancelled" ] || fail "order $no3 is $(order_state "$no3") after SIGTERM, want cancelled"
 [ "$(sandbox_state "$no3")" != "pending" ] || fail "order $no3 still payable at the sandbox"
@@ -179,13 +179,13 @@ log "SIGTERM during the sale: $no3 cancelled at QFPay"
 start --language zh-Hans --kiosk
 xdotool type --delay 60 "25"
 sleep 0.5
-shot "$SHOTS/kiosk_zh-Hans.png"
+shot "$SHOTS/gui-kiosk_zh-Hans.png"
 xdotool key Return
 qr4=$(wait_qr)
-shot "$SHOTS/qr_zh-Hans_kiosk.png"
+shot "$SHOTS/gui-qr_zh-Hans_kiosk.png"
 curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr4##*/}"
 wait_no_qr
-shot "$SHOTS/paid_zh-Hans_kiosk.png"
+shot "$SHOTS/gui-paid_zh-Hans_kiosk.png"
 # Cancel by touch: Cancel, then the red button of the confirmation.
 xdotool key Return
 sleep 0.5
@@ -196,7 +196,7 @@ click 790 614 # Cancel
 sleep 0.7
 click 549 386 # Cancel payment
 wait_no_qr
-shot "$SHOTS/cancelled_zh-Hans_kiosk.png"
+shot "$SHOTS/gui-cancelled_zh-Hans_kiosk.png"
 stop
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
 
