@@ -9,8 +9,10 @@
 //	                                     WeChat: 302 to the OAuth step
 //	GET /jsapi/{order}/callback          ?code= (mode qfpay) or ?openid= (mode own):
 //	                                     openid, then a new 800207 attempt, then
-//	                                     302 to QFPay's /q/direct (mode qfpay) or a page
-//	                                     that calls WeixinJSBridge (mode own)
+//	                                     302 to QFPay's /q/direct (mode qfpay) or 303 to
+//	GET /jsapi/pay?attempt=…             (mode own) the page that calls WeixinJSBridge; it
+//	                                     is always in PUBLIC/jsapi/, the Official Account's
+//	                                     JSAPI payment directory
 //	GET /jsapi/{order}/result/{attempt}  where the customer lands: asks the server
 //	GET /jsapi/{order}/status/{attempt}  JSON the result page polls; the server queries QFPay
 //
@@ -26,9 +28,11 @@
 //   - ModeOwn, for a merchant with a verified Official Account bound to
 //     QFPay: the merchant's own OAuth page (Config.OAuthURL) gets
 //     redirect_uri and sends the phone back to the callback with openid=…;
-//     the callback page then calls
+//     the pay page then calls
 //     WeixinJSBridge.invoke('getBrandWCPayRequest', pay_params, …) itself
-//     and goes to the result page in its callback.
+//     and goes to the result page in its callback. WeChat allows that call
+//     only from a page whose directory is registered exactly, hence the
+//     one pay page for every order.
 //
 // The JavaScript callback and the /q/direct redirect never decide
 // anything: the result page asks the server, which settles the attempt by

@@ -104,8 +104,15 @@ type Server struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 
-	mu   sync.Mutex
-	used map[string]usedCode // OAuth codes seen at the callback
+	mu     sync.Mutex
+	used   map[string]usedCode   // OAuth codes seen at the callback
+	params map[string]keptParams // ModeOwn: pay_params by attempt, for its pay page
+}
+
+// keptParams are an attempt's pay_params, kept for its ModeOwn pay page.
+type keptParams struct {
+	at     time.Time
+	params payment.PayParams
 }
 
 // usedCode is an OAuth code the callback has exchanged (or tried to).
@@ -146,9 +153,11 @@ func New(co Checkout, qf QFPay, cfg Config) (*Server, error) {
 		simplified: strings.EqualFold(cfg.Language, "zh-Hans"),
 		log:        log.With("component", "jsapi"),
 		used:       map[string]usedCode{},
+		params:     map[string]keptParams{},
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /jsapi/{order}", s.entry)
+	m.HandleFunc("GET /jsapi/pay", s.payPage) // ModeOwn; no order number is "pay"
 	m.HandleFunc("GET /jsapi/{order}/callback", s.callback)
 	m.HandleFunc("GET /jsapi/{order}/result/{attempt}", s.result)
 	m.HandleFunc("GET /jsapi/{order}/status/{attempt}", s.status)
@@ -432,11 +441,11 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	result := s.resultURL(order, a.OutTradeNo)
 	if s.cfg.Mode == ModeOwn {
-		v := s.sale(p)
-		v.Icon, v.Title, v.Body, v.Ref = iconWait, s.t("paynow.title"), []text{s.t("paynow.body")}, a.OutTradeNo
-		v.PayParams, v.ResultURL, v.NoBridge = params, result, s.t("paynow.nobridge")
-		v.Actions = []action{{Label: s.t("button.pay"), Primary: true}, {Href: s.localPath(result), Label: s.t("button.check")}}
-		s.render(w, http.StatusOK, v)
+		// The page that calls WeixinJSBridge must be in the Official
+		// Account's JSAPI payment directory, PUBLIC/jsapi/: it is
+		// PUBLIC/jsapi/pay?attempt=…, whatever the order.
+		s.keepPayParams(a.OutTradeNo, params)
+		http.Redirect(w, r, s.payPageURL(a.OutTradeNo), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, s.qf.DirectURL(*params, payment.DirectInfo{
@@ -446,6 +455,52 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		GoodsName:    a.GoodsName,
 		RedirectURL:  result,
 	}), http.StatusFound)
+}
+
+// payPageURL is the ModeOwn page of an attempt that calls WeixinJSBridge.
+func (s *Server) payPageURL(attempt string) string {
+	return s.public + "/jsapi/pay?attempt=" + url.QueryEscape(attempt)
+}
+
+// keepPayParams remembers an attempt's pay_params for its ModeOwn pay page.
+func (s *Server) keepPayParams(attempt string, p *payment.PayParams) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for no, k := range s.params {
+		if now.Sub(k.at) > codeMemory {
+			delete(s.params, no)
+		}
+	}
+	s.params[attempt] = keptParams{at: now, params: *p}
+}
+
+// payPage is GET /jsapi/pay?attempt=… (ModeOwn): the page that calls
+// WeixinJSBridge.invoke('getBrandWCPayRequest', pay_params, …) and then
+// goes to the result page, which asks the server.
+func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
+	no := r.URL.Query().Get("attempt")
+	s.mu.Lock()
+	k, ok := s.params[no]
+	s.mu.Unlock()
+	var a *store.Order
+	if ok {
+		a, _ = s.co.Store().Get(no)
+	}
+	if a == nil || a.Parent == "" {
+		s.notFound(w, r)
+		return
+	}
+	result := s.resultURL(a.Parent, a.OutTradeNo)
+	if a.State != store.StateAwaiting { // settled (or being settled): the result page says how
+		http.Redirect(w, r, result, http.StatusSeeOther)
+		return
+	}
+	v := s.sale(a)
+	v.Icon, v.Title, v.Body, v.Ref = iconWait, s.t("paynow.title"), []text{s.t("paynow.body")}, a.OutTradeNo
+	v.PayParams, v.ResultURL, v.NoBridge = &k.params, result, s.t("paynow.nobridge")
+	v.Actions = []action{{Label: s.t("button.pay"), Primary: true}, {Href: s.localPath(result), Label: s.t("button.check")}}
+	s.render(w, http.StatusOK, v)
 }
 
 // refusal is QFPay's code and words for a refused payment, for the counter.

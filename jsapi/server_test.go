@@ -329,6 +329,11 @@ func TestOwnOfficialAccount(t *testing.T) {
 	ph := newPhone(t, wechatUA)
 	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
 	mustContain(t, "redirect chain", strings.Join(ph.visited(), "\n"), oauth.URL+"/oauth?app=pos&redirect_uri=")
+	// The page that calls WeixinJSBridge is in PUBLIC/jsapi/, WeChat's
+	// JSAPI payment directory, whatever the order.
+	if resp.Request.URL.Path != "/jsapi/pay" {
+		t.Errorf("pay page at %s", resp.Request.URL)
+	}
 	clearPage(t, resp, body, "Opening WeChat Pay", "WeixinJSBridge.invoke('getBrandWCPayRequest', params, done)", `"package":"prepay_id=`, `"paySign":"`, "WeixinJSBridgeReady")
 	atts := r.attemptsOf(qr.OutTradeNo)
 	if len(atts) != 1 || atts[0].State != store.StateAwaiting {
@@ -349,6 +354,11 @@ func TestOwnOfficialAccount(t *testing.T) {
 	if final := waitFinal(t, sale, 10*time.Second); final.State != store.StatePaid || final.PaidOutTradeNo != atts[0].OutTradeNo {
 		t.Fatalf("final = %+v", final)
 	}
+	// The pay page of a settled attempt leads to its result; an unknown one is not found.
+	resp, body = ph.get(r.web.URL + "/jsapi/pay?attempt=" + atts[0].OutTradeNo)
+	mustContain(t, "settled pay page", body, "Paid")
+	resp, body = ph.get(r.web.URL + "/jsapi/pay?attempt=QFNOSUCH")
+	clearPage(t, resp, body, "Payment not found")
 
 	// Without an openid from the merchant's page: a clear page.
 	_, qr2 := r.sale(300)
