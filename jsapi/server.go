@@ -338,6 +338,10 @@ func (s *Server) notWeChat(w http.ResponseWriter, p *store.Order) {
 // callback is GET /jsapi/{order}/callback: where the OAuth step returns
 // the phone, with a code (ModeQFPay) or an openid (ModeOwn).
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead { // a link checker must not use up the code or open a payment
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		return
+	}
 	order := r.PathValue("order")
 	p, ok := s.open(w, order)
 	if !ok {

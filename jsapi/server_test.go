@@ -127,6 +127,11 @@ func TestWeChatReusedCode(t *testing.T) {
 		t.Fatalf("first visit ended at %s: %s", resp.Request.URL, body)
 	}
 	att := r.attemptsOf(qr.OutTradeNo)[0]
+	// A HEAD (a link checker) changes nothing.
+	resp, _ = ph.do("HEAD", callback, nil)
+	if resp.StatusCode != http.StatusOK || len(r.notes(qr.OutTradeNo)) != 0 {
+		t.Errorf("HEAD callback: HTTP %d, notes %q", resp.StatusCode, r.notes(qr.OutTradeNo))
+	}
 
 	resp, body = ph.get(callback)
 	clearPage(t, resp, body, "This link was already used", "此連結已使用", "Check my payment", "/result/"+att.OutTradeNo)
