@@ -337,6 +337,7 @@ func refundable(o *store.Order) int64 {
 // openOrder shows one order, with Refund when some is left to refund.
 func (s *historyScreen) openOrder(outTradeNo string) {
 	g, tr := s.g, s.g.tr
+	g.touch()
 	o, err := g.eng.Store().Get(outTradeNo)
 	if err != nil {
 		g.message(tr.T("error.title"), tr.T("history.error", err.Error()))
