@@ -43,7 +43,72 @@ func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
 			}
 		}
 	}
-	return out, nil
+	return append(out, e.recoverSales(ctx, open)...), nil
+}
+
+// recoverSales keeps a crashed WeChat JSAPI sale from staying payable
+// twice: a sale is one 800201 order and its 800207 attempts (Parent), and
+// once one of them is paid, every other one still open is closed and
+// confirmed (if it too turns out paid, the note says so: refund one).
+func (e *Engine) recoverSales(ctx context.Context, open []*store.Order) []Settled {
+	parents := map[string]bool{}
+	for _, o := range open {
+		if o.Parent != "" {
+			parents[o.Parent] = true
+		} else {
+			parents[o.OutTradeNo] = true
+		}
+	}
+	var out []Settled
+	for pno := range parents {
+		p, err := e.st.Get(pno)
+		if err != nil {
+			continue
+		}
+		// Attempts are made while the parent's QR is up: a short range.
+		members := []*store.Order{p}
+		for cursor := ""; ; {
+			page, next, err := e.st.List(store.ListQuery{From: p.CreatedAt, To: p.ExpiresAt.Add(e.s.Grace + time.Minute), Limit: 500, Cursor: cursor})
+			if err != nil {
+				break
+			}
+			for _, o := range page {
+				if o.Parent == pno {
+					members = append(members, o)
+				}
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		paid := ""
+		for _, m := range members {
+			if m.State == store.StatePaid {
+				paid = m.OutTradeNo
+				break
+			}
+		}
+		if paid == "" || len(members) == 1 {
+			continue
+		}
+		for _, m := range members {
+			if m.State.Final() {
+				continue
+			}
+			res := Settled{OutTradeNo: m.OutTradeNo, From: m.State, To: m.State, Note: "closed: the sale was paid as " + paid}
+			o2, err := e.closeAndConfirm(ctx, m, store.StateCancelled, nil)
+			res.Err = err
+			if o2 != nil {
+				res.To = o2.State
+				if o2.State == store.StatePaid {
+					res.Note = "paid twice — refund one: " + paid + " and " + m.OutTradeNo
+				}
+			}
+			out = append(out, res)
+		}
+	}
+	return out
 }
 
 func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {

@@ -142,3 +142,30 @@ func TestReconcileDay(t *testing.T) {
 		t.Errorf("after recover: %+v", ms)
 	}
 }
+
+func TestRecoverClosesTheRestOfAPaidJSAPISale(t *testing.T) {
+	r := newRig(t, nil)
+	parent := r.crashAfterCreate(t, 500, true)
+	r.st.Update(parent.OutTradeNo, func(o *store.Order) error {
+		o.SetState(store.StateAwaiting, r.clock.Now(), "test", "0000")
+		return nil
+	})
+	// The attempt paid in WeChat just before the crash (its 800207 is
+	// modelled here by a second sandbox order linked by Parent).
+	attempt := r.crashAfterCreate(t, 500, true)
+	r.st.Update(attempt.OutTradeNo, func(o *store.Order) error { o.Parent = parent.OutTradeNo; return nil })
+	r.srv.Pay(attempt.OutTradeNo)
+
+	if _, err := r.eng.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.order(t, attempt.OutTradeNo).State; got != store.StatePaid {
+		t.Fatalf("attempt = %s, want paid", got)
+	}
+	if got := r.order(t, parent.OutTradeNo).State; got != store.StateCancelled {
+		t.Errorf("the sale's QR order = %s, want cancelled (closed)", got)
+	}
+	if v := r.remote(t, parent.OutTradeNo); v.Cancel != 2 {
+		t.Errorf("the sale's QR is still payable at QFPay: %+v", v)
+	}
+}

@@ -204,6 +204,10 @@ func (g *globals) logger() *slog.Logger {
 func newConfigHelp() *cobra.Command {
 	var b strings.Builder
 	b.WriteString("Every setting, by config-file key, environment variable and flag:\n\n")
+	kw, ew := 0, 0
+	for _, s := range config.Settings() {
+		kw, ew = max(kw, len(s.Key)), max(ew, len(s.Env))
+	}
 	for _, s := range config.Settings() {
 		env, flag := s.Env, s.Flag
 		if env == "" {
@@ -214,7 +218,7 @@ func newConfigHelp() *cobra.Command {
 		} else {
 			flag = "--" + flag
 		}
-		fmt.Fprintf(&b, "  %-15s %-22s %-18s %s\n", s.Key, env, flag, s.Help)
+		fmt.Fprintf(&b, "  %-*s  %-*s  %-18s %s\n", kw, s.Key, ew, env, flag, s.Help)
 	}
 	b.WriteString("\nThe config file is TOML, e.g.\n\n  currency = \"HKD\"\n  merchant_name = \"Tea House\"\n  qr_expiry = \"5m\"\n")
 	b.WriteString("\nA file holding client_key must be readable by its owner only (qfpos sets 0600).\n")
