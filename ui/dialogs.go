@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
@@ -65,6 +64,3 @@ func (g *gui) showDialog(d dialog.Dialog) {
 	d.Resize(fyne.NewSize(dialogWidth(g.win.Canvas().Size().Width), 0))
 	d.Show()
 }
-
-// stacked is a column of objects, for dialog contents.
-func stacked(objs ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(objs...) }

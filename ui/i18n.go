@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/qfpos/qfpos/assets"
 )
@@ -63,6 +62,3 @@ func (t *translator) T(key string, args ...any) string {
 	}
 	return s
 }
-
-// chinese reports whether the language is one of the Chinese ones.
-func (t *translator) chinese() bool { return strings.HasPrefix(t.lang, "zh") }
