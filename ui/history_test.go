@@ -72,7 +72,7 @@ func TestHistoryPagingSearchTotalsExport(t *testing.T) {
 		seen[o.OutTradeNo] = true
 	}
 	// 40 paid: 100 × (1 + 4 + … + 118) = 100 × 40 × 119 / 2.
-	if want := "HKD paid HK$2,380.00 · 40 sales"; !strings.HasPrefix(s.totals.Text, want) || !strings.Contains(s.totals.Text, "expired 80") {
+	if want := "HKD paid HK$2,380.00 · sales: 40"; !strings.HasPrefix(s.totals.Text, want) || !strings.Contains(s.totals.Text, "expired 80") {
 		t.Errorf("totals = %q, want %q… and expired 80", s.totals.Text, want)
 	}
 	var sum int64
