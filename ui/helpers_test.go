@@ -54,6 +54,7 @@ type opts struct {
 	language string
 	now      time.Time // fixed wall clock for the GUI (countdown, days); zero = real
 	size     fyne.Size
+	qrFor    func(outTradeNo string) string // Deps.QRFor
 }
 
 // fakeNow is a wall clock the test moves; zero means the real time.
@@ -133,6 +134,7 @@ func newHarness(t testing.TB, o opts) *harness {
 		ResultDelay:    time.Hour, // tests go back by hand, or set it
 		Tick:           50 * time.Millisecond,
 		RecheckUnknown: 50 * time.Millisecond,
+		QRFor:          o.qrFor,
 	})
 	h.w = h.g.win
 	if o.size.IsZero() {

@@ -230,7 +230,11 @@ func (s *qrScreen) start(amount string, total time.Duration) {
 func (s *qrScreen) apply(ev checkout.Event, cancelling bool) {
 	tr := s.g.tr
 	if ev.QRCode != "" && ev.State == store.StateAwaiting {
-		if err := s.qr.SetContent(ev.QRCode); err != nil {
+		content := ev.QRCode
+		if s.g.d.QRFor != nil {
+			content = s.g.d.QRFor(ev.OutTradeNo)
+		}
+		if err := s.qr.SetContent(content); err != nil {
 			s.g.d.Log.Error("cannot draw the QR", "err", err)
 		} else {
 			s.preparing.Stop()

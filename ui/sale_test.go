@@ -229,3 +229,22 @@ func TestUnknownSettlesToPaid(t *testing.T) {
 		t.Fatalf("title = %q", h.g.result.title.Text)
 	}
 }
+
+// With WeChat JSAPI switched on, the customer's QR is our page of the
+// order, not QFPay's qrcode; the sale is otherwise the same.
+func TestSaleShowsTheJSAPIPage(t *testing.T) {
+	page := func(no string) string { return "https://pay.example.com/jsapi/" + no }
+	h := newHarness(t, opts{qrFor: page})
+	h.typeAmount("8")
+	h.key(fyne.KeyReturn)
+	h.waitFor("the QR", func() bool { return h.g.qr.qr.content != "" })
+	no := h.g.sale.OutTradeNo()
+	if got := decodeQR(t, h.w.Canvas().Capture()); got != page(no) {
+		t.Fatalf("QR on screen = %q, want %q", got, page(no))
+	}
+	h.srv.Pay(no)
+	h.waitResult()
+	if o, _ := h.st.Get(no); o.State != store.StatePaid {
+		t.Fatalf("order = %s", o.State)
+	}
+}

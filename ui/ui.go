@@ -77,6 +77,10 @@ type Deps struct {
 	// RecheckUnknown is the first wait before an unknown outcome is asked
 	// again (default 5 s, doubling to a minute).
 	RecheckUnknown time.Duration
+	// QRFor, when set, is what the customer's QR encodes for an order
+	// instead of QFPay's qrcode: the WeChat JSAPI page of that order
+	// (jsapi_public_url set), whose non-WeChat fallback is the QFPay QR.
+	QRFor func(outTradeNo string) string
 }
 
 func (d *Deps) fill() {
@@ -118,7 +122,17 @@ func Run(ctx context.Context, a *cli.App) error {
 	fa.SetIcon(Icon)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	g := newGUI(ctx, fa, Deps{Config: a.Config, Engine: eng, Log: a.Log})
+	d := Deps{Config: a.Config, Engine: eng, Log: a.Log}
+	if a.Config.JSAPIPublicURL != "" {
+		// WeChat JSAPI switched on: customers scan our page's address.
+		pages, err := a.StartJSAPI("", "")
+		if err != nil {
+			return err
+		}
+		defer pages.Close()
+		d.QRFor = pages.OrderURL
+	}
+	g := newGUI(ctx, fa, d)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(fa.Quit)
