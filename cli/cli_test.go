@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -216,12 +218,19 @@ func TestSandboxModeIsSaidPlainly(t *testing.T) {
 
 func TestNotificationSettlesAPay(t *testing.T) {
 	srv, env := setup(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A free port below the kernel's ephemeral range, so that no other
+	// test's ":0" listener can take it between here and qfpos binding it.
+	var addr string
+	for i := 0; addr == "" && i < 200; i++ {
+		a := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(10000))
+		if ln, err := net.Listen("tcp", a); err == nil {
+			ln.Close()
+			addr = a
+		}
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	if addr == "" {
+		t.Fatal("no free port")
+	}
 	env["QFPOS_NOTIFY_LISTEN"] = addr
 	r := payAsync(t, srv, env, func(no string) {
 		v, _ := srv.Order(no)
