@@ -160,16 +160,7 @@ func newHarness(t testing.TB, o opts) *harness {
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.Now().Add(time.Minute)
-	// A condition that reads a screen still being built is "not yet".
-	safe := func() (ok bool) {
-		defer func() {
-			if recover() != nil {
-				ok = false
-			}
-		}()
-		return cond()
-	}
-	for !safe() {
+	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out waiting for %s", what)
 		}

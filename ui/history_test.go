@@ -199,11 +199,8 @@ func TestRefundWithPIN(t *testing.T) {
 	}
 	tapIn(t, s.refund.ok)
 	h.waitFor("the second refund", func() bool {
-		o, err := h.st.Get(o.OutTradeNo)
-		if err != nil || h.g.lastMsg == nil {
-			return false
-		}
-		return o.Refunded() == 1250 && strings.HasPrefix(h.g.lastMsg.text.Text, "Refunded HK$7.50")
+		o, _ := h.st.Get(o.OutTradeNo)
+		return o.Refunded() == 1250 && h.g.lastMsg.text.Text != "" && strings.HasPrefix(h.g.lastMsg.text.Text, "Refunded HK$7.50")
 	})
 	s.openOrder(o.OutTradeNo)
 	if s.detail.refund.Visible() {
