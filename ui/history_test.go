@@ -199,8 +199,12 @@ func TestRefundWithPIN(t *testing.T) {
 	}
 	tapIn(t, s.refund.ok)
 	h.waitFor("the second refund", func() bool {
-		o, _ := h.st.Get(o.OutTradeNo)
-		return o.Refunded() == 1250 && h.g.lastMsg.text.Text != "" && strings.HasPrefix(h.g.lastMsg.text.Text, "Refunded HK$7.50")
+		// Until the refund's message shows, lastMsg is the refund form
+		// (a custom dialog with no text label).
+		got, err := h.st.Get(o.OutTradeNo)
+		m := h.g.lastMsg
+		return err == nil && got.Refunded() == 1250 && m != nil && m.title == "Refund" && m.text != nil &&
+			strings.HasPrefix(m.text.Text, "Refunded HK$7.50")
 	})
 	s.openOrder(o.OutTradeNo)
 	if s.detail.refund.Visible() {
