@@ -290,75 +290,24 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 		return nil, nil, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
 	e.jsapi.add(w, a.OutTradeNo)
-	log := e.s.Logger.With("out_trade_no", a.OutTradeNo, "parent", parent)
 
 	// The customer may close the page meanwhile: QFPay's answer is still
 	// recorded.
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	created, _ := time.ParseInLocation(payment.TimeLayout, a.TxDtm, e.s.Location)
-	resp, err := e.gw.CreatePayment(work, payment.PaymentRequest{
-		PayType:    payment.PayTypeWeChatJSAPI,
-		OutTradeNo: a.OutTradeNo,
-		Amount:     a.Amount,
-		Currency:   a.Currency,
-		Time:       created,
-		GoodsName:  a.GoodsName,
-		UDID:       e.s.UDID,
-		SubOpenID:  openid,
-		// No expired_time: QFPay documents it for MPM pay types only (§2.2).
-	})
-	var params *payment.PayParams
-	syssn := ""
-	if resp != nil {
-		params, syssn = resp.PayParams, resp.SysSN
-	}
-	if err == nil && params != nil {
-		a2, uerr := e.awaitAttempt(a.OutTradeNo, syssn, resp.RespCd, resp.RespErr, "payment created")
-		if uerr != nil {
-			// QFPay has a payable order we could not record: never show it.
-			log.Error("cannot record the created JSAPI payment; closing it", "err", uerr)
-			a3, _ := e.closeAndConfirm(work, a, store.StateCancelled, nil)
-			return cmp.Or(a3, a), nil, fmt.Errorf("%w: the payment could not be recorded: %v", ErrAttemptUnknown, uerr)
-		}
+	sent := e.send(work, a, openid)
+	a2, params := sent.order, sent.params
+	switch a2.State {
+	case store.StateAwaiting:
 		return a2, params, nil
-	}
-	var perr *payment.Error
-	if err != nil && errors.As(err, &perr) && !perr.Unknown() {
-		// A definitive refusal: nothing was created.
-		a2, uerr := e.st.Update(a.OutTradeNo, func(o *store.Order) error {
-			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
-			o.SetState(store.StateFailed, e.s.Clock.Now(), "payment refused: "+err.Error(), perr.RespCd)
-			return nil
-		})
-		if uerr != nil {
-			log.Error("cannot record the refusal", "err", uerr)
-		}
-		return cmp.Or(a2, a), nil, fmt.Errorf("%w: %w", ErrAttemptRefused, err)
+	case store.StateFailed:
+		return a2, nil, fmt.Errorf("%w: %w", ErrAttemptRefused, sent.err)
+	case store.StateUnknown:
+	default: // created but not recordable: closed rather than shown
+		return a2, nil, fmt.Errorf("%w: %v", ErrAttemptUnknown, sent.err)
 	}
 
-	// Unknown: timed out, dropped, 5xx, 1143/1145/1298, or 0000 without
-	// pay_params. Record it, then ask QFPay, briefly: the customer waits.
-	cause := "payment answer unknown"
-	if err != nil {
-		cause += ": " + err.Error()
-	} else {
-		cause += ": no pay_params"
-	}
-	a2, uerr := e.st.Update(a.OutTradeNo, func(o *store.Order) error {
-		if syssn != "" {
-			o.SysSN = syssn
-		}
-		if perr != nil {
-			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
-		}
-		o.SetState(store.StateUnknown, e.s.Clock.Now(), cause, o.RespCd)
-		return nil
-	})
-	if uerr != nil {
-		log.Error("cannot record the unknown answer", "err", uerr)
-		a2 = a
-	}
+	// Unknown: ask QFPay, briefly — the customer waits.
 	for tries := 1; tries <= unknownQueries; tries++ {
 		if err := e.wait(work, jitter(e.s.Poll.Fast*time.Duration(tries), e.s.Poll.Jitter)); err != nil {
 			break
@@ -383,32 +332,13 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 		// Pending at QFPay: the attempt exists. The pay_params of an answer
 		// for this very out_trade_no are then its own.
 		if params != nil {
-			if a3, err := e.awaitAttempt(a.OutTradeNo, rec.SysSN, rec.RespCd, rec.ErrMsg, "query: payment exists, pending"); err == nil {
+			if a3, err := e.await(a.OutTradeNo, rec, "query: payment exists, pending"); err == nil {
 				return a3, params, nil
 			}
 		}
 		break // exists, but without pay_params nobody can pay it; the sale closes it
 	}
-	return a2, nil, fmt.Errorf("%w: %v", ErrAttemptUnknown, cmp.Or[error](err, errors.New("no pay_params in the answer")))
-}
-
-// errAttemptSettled refuses to move an attempt settled meanwhile back to
-// awaiting.
-var errAttemptSettled = errors.New("attempt settled meanwhile")
-
-// awaitAttempt records that QFPay created attempt no and it awaits payment.
-func (e *Engine) awaitAttempt(no, syssn, respcd, respmsg, cause string) (*store.Order, error) {
-	return e.st.Update(no, func(o *store.Order) error {
-		if o.State.Final() {
-			return errAttemptSettled
-		}
-		if syssn != "" {
-			o.SysSN = syssn
-		}
-		o.RespCd, o.RespMsg = respcd, respmsg
-		o.SetState(store.StateAwaiting, e.s.Clock.Now(), cause, respcd)
-		return nil
-	})
+	return a2, nil, fmt.Errorf("%w: %v", ErrAttemptUnknown, sent.err)
 }
 
 // CheckAttempt asks QFPay about a JSAPI attempt and records a final

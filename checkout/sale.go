@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,9 +19,6 @@ type Request struct {
 	// Timeout is how long to wait for the customer before cancelling;
 	// 0 = until the QR expires.
 	Timeout time.Duration
-	// PayType is 800201 (default) or 800207 with SubOpenID.
-	PayType   string
-	SubOpenID string
 	// MaxAttempts is how many fresh orders a sale may open when QFPay
 	// created one but returned no QR (default 2). Never two payable QRs.
 	MaxAttempts int
@@ -32,8 +30,7 @@ type Event struct {
 	State      store.State
 	Amount     int64
 	Currency   string
-	QRCode     string // set once QFPay returned it
-	PayParams  *payment.PayParams
+	QRCode     string        // set once QFPay returned it
 	ExpiresAt  time.Time     // when the QR stops being payable
 	TimeLeft   time.Duration // until ExpiresAt
 	RespCd     string        // the last code QFPay answered
@@ -75,12 +72,6 @@ func (e *Engine) Start(ctx context.Context, req Request) (*Sale, error) {
 	if err := e.validTxamt(req.Amount); err != nil {
 		return nil, err
 	}
-	if req.PayType == "" {
-		req.PayType = payment.PayTypeWeChatQR
-	}
-	if req.PayType == payment.PayTypeWeChatJSAPI && req.SubOpenID == "" {
-		return nil, errors.New("checkout: a JSAPI sale needs the payer's openid")
-	}
 	if req.GoodsName == "" {
 		req.GoodsName = e.s.GoodsName
 	}
@@ -103,7 +94,7 @@ func (e *Engine) newOrder(req Request) (*store.Order, error) {
 	now := e.s.Clock.Now()
 	o := &store.Order{
 		OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix),
-		PayType:    req.PayType,
+		PayType:    payment.PayTypeWeChatQR,
 		Amount:     req.Amount,
 		Currency:   e.s.Currency.Code,
 		GoodsName:  req.GoodsName,
@@ -222,7 +213,7 @@ func (s *Sale) run(ctx context.Context, o *store.Order) {
 
 	for attempt := 1; ; attempt++ {
 		s.emit(Event{Message: "creating the payment"})
-		next, ok := s.create(work, o, log)
+		next, ok := s.create(work, o)
 		if ok {
 			break
 		}
@@ -241,7 +232,7 @@ func (s *Sale) run(ctx context.Context, o *store.Order) {
 		o = fresh
 		s.setOrder(o)
 	}
-	s.poll(work, deadline, log)
+	s.poll(work, deadline)
 	s.endAttempts(work) // JSAPI: take no more; close those still open
 	s.finish()
 }
@@ -275,66 +266,84 @@ func finalMessage(st store.State) string {
 	return "the outcome is not known yet: do not charge again; qfpos keeps checking (qfpos reconcile)"
 }
 
-// create sends the payment for o. ok means the order is awaiting payment
-// with a QR (or already final). When QFPay has the order but gave no QR,
-// create closes it and returns next != nil so run can open a fresh order;
-// when the outcome stays unknown or is final, next is nil.
-func (s *Sale) create(ctx context.Context, o *store.Order, log interface{ Info(string, ...any) }) (next *store.Order, ok bool) {
-	e := s.e
+// answer is what send recorded of QFPay's answer to a payment request.
+type answer struct {
+	order  *store.Order       // as recorded: awaiting, failed, unknown (or closed, see err)
+	params *payment.PayParams // 800207: the pay_params QFPay returned
+	err    error              // QFPay's error, or why a created order could not be recorded
+}
+
+// send sends the payment of a saved order o (state creating) and records
+// QFPay's answer: awaiting with its QR (800201) or pay_params (800207),
+// failed on a definitive refusal, or unknown — timed out, dropped, 5xx,
+// 1143/1145/1298, or 0000 without anything to pay with — for the caller
+// to resolve by query, never by sending o again. When QFPay created a
+// payable order that cannot be recorded, it is closed and confirmed
+// rather than shown.
+func (e *Engine) send(ctx context.Context, o *store.Order, openid string) answer {
 	created, _ := time.ParseInLocation(payment.TimeLayout, o.TxDtm, e.s.Location)
 	req := payment.PaymentRequest{
-		PayType:        o.PayType,
-		OutTradeNo:     o.OutTradeNo,
-		Amount:         o.Amount,
-		Currency:       o.Currency,
-		Time:           created,
-		ExpiredMinutes: int(e.s.Expiry / time.Minute),
-		GoodsName:      o.GoodsName,
-		UDID:           e.s.UDID,
-		SubOpenID:      s.req.SubOpenID,
+		PayType:    o.PayType,
+		OutTradeNo: o.OutTradeNo,
+		Amount:     o.Amount,
+		Currency:   o.Currency,
+		Time:       created,
+		GoodsName:  o.GoodsName,
+		UDID:       e.s.UDID,
+		SubOpenID:  openid,
+	}
+	if o.PayType == payment.PayTypeWeChatQR {
+		req.ExpiredMinutes = int(e.s.Expiry / time.Minute) // documented for MPM pay types only (§2.2)
 	}
 	resp, err := e.gw.CreatePayment(ctx, req)
-	qr, syssn := "", ""
+	var qr, syssn string
 	var params *payment.PayParams
 	if resp != nil {
 		qr, syssn, params = resp.QRCode, resp.SysSN, resp.PayParams
 	}
-	hasQR := qr != "" || params != nil
-	if err == nil && hasQR {
+	payable := qr != ""
+	if o.PayType == payment.PayTypeWeChatJSAPI {
+		payable = params != nil
+	}
+	now := e.s.Clock.Now()
+	var perr *payment.Error
+	errors.As(err, &perr)
+	switch {
+	case err == nil && payable:
 		o2, uerr := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+			if o.State.Final() {
+				return errSettled
+			}
 			o.QRCode, o.SysSN, o.RespCd, o.RespMsg = qr, syssn, resp.RespCd, resp.RespErr
-			o.SetState(store.StateAwaiting, e.s.Clock.Now(), "payment created", resp.RespCd)
+			o.SetState(store.StateAwaiting, now, "payment created", resp.RespCd)
 			return nil
 		})
 		if uerr != nil {
-			// QFPay has a payable order we could not record: do not show it.
-			log.Info("cannot record the created order; closing it", "err", uerr)
-			s.closeAndConfirm(ctx, o, store.StateCancelled)
-			return nil, false
+			// QFPay has a payable order we could not record: never show it.
+			e.s.Logger.Error("cannot record the created payment; closing it", "out_trade_no", o.OutTradeNo, "err", uerr)
+			o3, _ := e.closeAndConfirm(ctx, o, store.StateCancelled, nil)
+			return answer{order: cmp.Or(o3, o), err: fmt.Errorf("the payment could not be recorded: %w", uerr)}
 		}
-		s.setOrder(o2)
-		s.emit(Event{QRCode: qr, PayParams: params, Message: "waiting for the customer to scan"})
-		return nil, true
-	}
-	var perr *payment.Error
-	if err != nil && errors.As(err, &perr) && !perr.Unknown() {
+		return answer{order: o2, params: params}
+	case perr != nil && !perr.Unknown():
 		// A definitive refusal: nothing was created.
-		o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		o2, uerr := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
 			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
-			o.SetState(store.StateFailed, e.s.Clock.Now(), "payment refused: "+err.Error(), perr.RespCd)
+			o.SetState(store.StateFailed, now, "payment refused: "+err.Error(), perr.RespCd)
 			return nil
 		})
-		s.setOrder(o2)
-		return nil, false
+		if uerr != nil {
+			e.s.Logger.Error("cannot record the refusal", "out_trade_no", o.OutTradeNo, "err", uerr)
+		}
+		return answer{order: cmp.Or(o2, o), err: err}
 	}
-
-	// Unknown: timed out, dropped, 5xx, 1143/1145/1298, or 0000 without a
-	// QR. Record it, then ask QFPay — never send this out_trade_no again.
 	cause := "payment answer unknown"
 	if err != nil {
 		cause += ": " + err.Error()
+	} else {
+		cause += ": nothing to pay with in the answer"
 	}
-	o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+	o2, uerr := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
 		if qr != "" {
 			o.QRCode = qr
 		}
@@ -344,12 +353,37 @@ func (s *Sale) create(ctx context.Context, o *store.Order, log interface{ Info(s
 		if perr != nil {
 			o.RespCd, o.RespMsg = perr.RespCd, perr.RespErr
 		}
-		o.SetState(store.StateUnknown, e.s.Clock.Now(), cause, o.RespCd)
+		o.SetState(store.StateUnknown, now, cause, o.RespCd)
 		return nil
 	})
-	s.setOrder(o2)
-	s.emit(Event{Message: "QFPay's answer is not known yet: checking", Trouble: err})
+	if uerr != nil {
+		e.s.Logger.Error("cannot record the unknown answer", "out_trade_no", o.OutTradeNo, "err", uerr)
+	}
+	return answer{order: cmp.Or(o2, o), params: params, err: cmp.Or(err, errors.New("nothing to pay with in QFPay's answer"))}
+}
 
+// errSettled refuses to move an order settled meanwhile back to awaiting.
+var errSettled = errors.New("order settled meanwhile")
+
+// create sends the payment for o. ok means the order is awaiting payment
+// with a QR (or already final). When QFPay has the order but gave no QR,
+// create closes it and returns next != nil so run can open a fresh order;
+// when the outcome stays unknown or is final, next is nil.
+func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, ok bool) {
+	e := s.e
+	a := e.send(ctx, o, "")
+	s.setOrder(a.order)
+	switch a.order.State {
+	case store.StateAwaiting:
+		s.emit(Event{QRCode: a.order.QRCode, Message: "waiting for the customer to scan"})
+		return nil, true
+	case store.StateUnknown:
+	default: // refused, or created but not recordable (closed)
+		return nil, a.order.State == store.StatePaid
+	}
+	s.emit(Event{Message: "QFPay's answer is not known yet: checking", Trouble: a.err})
+
+	// Ask QFPay — never send this out_trade_no again.
 	for tries := 0; ; tries++ {
 		if s.cancelled() {
 			s.closeAndConfirm(ctx, s.order(), store.StateCancelled)
@@ -387,17 +421,15 @@ func (s *Sale) create(ctx context.Context, o *store.Order, log interface{ Info(s
 			s.setOrder(o3)
 			return nil, to == store.StatePaid
 		}
-		// Pending at QFPay.
-		if cur := s.order(); cur.QRCode != "" || params != nil {
-			o3, _ := e.st.Update(cur.OutTradeNo, func(o *store.Order) error {
-				if rec.SysSN != "" {
-					o.SysSN = rec.SysSN
-				}
-				o.SetState(store.StateAwaiting, e.s.Clock.Now(), "query: order exists, pending", rec.RespCd)
-				return nil
-			})
+		// Pending at QFPay. A QR that came in the answer for this very
+		// out_trade_no is its own: show it.
+		if cur := s.order(); cur.QRCode != "" {
+			o3, err := e.await(cur.OutTradeNo, rec, "query: order exists, pending")
+			if err != nil {
+				return nil, false
+			}
 			s.setOrder(o3)
-			s.emit(Event{QRCode: o3.QRCode, PayParams: params, Message: "waiting for the customer to scan"})
+			s.emit(Event{QRCode: o3.QRCode, Message: "waiting for the customer to scan"})
 			return nil, true
 		}
 		// QFPay has the order but we have no QR to show: close it, confirm,
@@ -413,14 +445,30 @@ func (s *Sale) create(ctx context.Context, o *store.Order, log interface{ Info(s
 	}
 }
 
+// await records that QFPay has order no pending payment, as a query said.
+func (e *Engine) await(no string, rec payment.Record, cause string) (*store.Order, error) {
+	return e.st.Update(no, func(o *store.Order) error {
+		if o.State.Final() {
+			return errSettled
+		}
+		if rec.SysSN != "" {
+			o.SysSN = rec.SysSN
+		}
+		o.RespCd, o.RespMsg = rec.RespCd, rec.ErrMsg
+		o.SetState(store.StateAwaiting, e.s.Clock.Now(), cause, rec.RespCd)
+		return nil
+	})
+}
+
 // poll watches an awaiting order until it is final, the customer's time
 // runs out, or the cashier cancels.
-func (s *Sale) poll(ctx context.Context, deadline time.Time, log interface{ Info(string, ...any) }) {
+func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 	e := s.e
 	o := s.order()
 	if o.State.Final() {
 		return
 	}
+	defer e.notify.forget(o.OutTradeNo)
 	start := e.s.Clock.Now()
 	backoff := time.Duration(0)
 	for {
