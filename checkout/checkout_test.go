@@ -486,3 +486,16 @@ func TestNotifyHandler(t *testing.T) {
 		t.Fatalf("final = %+v", final)
 	}
 }
+
+func TestEndedSalesLeaveNoWaiters(t *testing.T) {
+	r := newRig(t, nil)
+	for range 3 {
+		sale, ev := r.start(t, 500)
+		qr := waitQR(t, ev)
+		r.srv.Pay(qr.OutTradeNo)
+		waitFinal(t, sale)
+	}
+	if n := checkout.Waiters(r.eng); n != 0 {
+		t.Errorf("%d notification waiters left after the sales ended", n)
+	}
+}

@@ -31,6 +31,14 @@ func (n *notifier) wait(outTradeNo string) <-chan struct{} {
 	return ch
 }
 
+// forget drops the waiter of outTradeNo once its sale stops polling, so a
+// long-running kiosk does not keep one per sale.
+func (n *notifier) forget(outTradeNo string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.waiters, outTradeNo)
+}
+
 func (n *notifier) wake(outTradeNo string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
