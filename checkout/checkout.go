@@ -196,8 +196,17 @@ func jitter(d time.Duration, j float64) time.Duration {
 }
 
 // throttle waits, on the engine's clock, for the engine's share of the
-// merchant's QFPay request budget.
+// merchant's QFPay request budget. Background work (see background) takes
+// a request only while the bucket holds more than one, so a waiting
+// customer's sale is never starved by recovery of old orders.
 func (e *Engine) throttle(ctx context.Context) error {
+	if ctx.Value(backgroundKey{}) != nil {
+		for e.limiter.TokensAt(e.s.Clock.Now()) < 2 {
+			if err := e.wait(ctx, time.Duration(float64(time.Second)/float64(e.limiter.Limit()))); err != nil {
+				return err
+			}
+		}
+	}
 	now := e.s.Clock.Now()
 	r := e.limiter.ReserveN(now, 1)
 	if !r.OK() {
@@ -208,6 +217,13 @@ func (e *Engine) throttle(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+type backgroundKey struct{}
+
+// background marks ctx as low-priority work for throttle.
+func background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
 }
 
 // query asks QFPay for one order by out_trade_no, within the engine's

@@ -23,8 +23,10 @@ type Settled struct {
 // crash: each is queried at QFPay and moved to what QFPay says. An order
 // still pending past its expiry is closed and confirmed; one QFPay has no
 // record of, old enough that it would show, never reached QFPay and is
-// failed. Unsettled refunds are queried the same way.
+// failed. Unsettled refunds are queried the same way. Its queries yield
+// to running sales within the engine's request budget.
 func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
+	ctx = background(ctx) // live sales go first within the request budget
 	open, err := e.st.NotFinal()
 	if err != nil {
 		return nil, err
