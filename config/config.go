@@ -675,9 +675,47 @@ func protect(path string) (warning string, err error) {
 	return fmt.Sprintf("%s holds the client key and was readable by others (mode %04o); qfpos set it to 0600", path, fi.Mode().Perm()), nil
 }
 
-// Save writes the settings that differ from the defaults to c.Path (mode
-// 0600, atomically), for the GUI's settings screen.
-func (c *Config) Save() error {
+// ReadFile is the configuration in the config file at path alone: the
+// defaults overlaid with the file's settings, without the environment,
+// flags, cross-setting checks or derived values (the order file, the
+// device id). A missing file gives the defaults.
+func ReadFile(path string) (*Config, error) {
+	if path == "" {
+		return nil, errors.New("config: no config file (set QFPOS_CONFIG)")
+	}
+	c := Defaults()
+	c.Path = path
+	values, err := readFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	for k, v := range values {
+		s, ok := byKey(k)
+		if !ok {
+			return nil, &SettingError{Setting: k, Source: path, Problem: "is not a qfpos setting", Fix: "remove it"}
+		}
+		if problem, fix := s.set(c, v); problem != "" {
+			return nil, &SettingError{Setting: k, Source: path, Problem: problem, Fix: fix}
+		}
+	}
+	return c, nil
+}
+
+// UpdateFile applies edit to the file's own settings (ReadFile) and saves
+// them (mode 0600, atomically), so values that came from the environment
+// or flags, or that Load derives, are never written into the file.
+func UpdateFile(path string, edit func(c *Config)) error {
+	c, err := ReadFile(path)
+	if err != nil {
+		return err
+	}
+	edit(c)
+	return c.save()
+}
+
+// save writes the settings that differ from the defaults to c.Path (mode
+// 0600, atomically).
+func (c *Config) save() error {
 	if c.Path == "" {
 		return errors.New("config: no file to save to")
 	}
@@ -708,6 +746,7 @@ func (c *Config) Save() error {
 	if c.PollShare != d.PollShare {
 		out["poll_share"] = c.PollShare
 	}
+	put("udid", c.UDID, d.UDID)
 	put("sandbox_listen", c.SandboxListen, d.SandboxListen)
 	put("kiosk", c.Kiosk, d.Kiosk)
 	put("language", c.Language, d.Language)

@@ -219,27 +219,60 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 }
 
-func TestSaveRoundTrip(t *testing.T) {
+func TestUpdateFileRoundTrip(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
-	dir := t.TempDir()
-	c := config.Defaults()
-	c.Path = filepath.Join(dir, "sub", "config.toml")
-	c.AppCode, c.ClientKey, c.BaseURL = "A", config.Secret(key), "https://openapi-hk.qfapi.com"
-	c.MerchantName, c.QRExpiry, c.Kiosk, c.Language, c.PINHash = "Café 咖啡", 15*time.Minute, true, "zh-Hant", "argon:abc"
-	if err := c.Save(); err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(c.Path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("saved file mode %v, %v", fi.Mode().Perm(), err)
-	}
-	got, err := config.Load(config.Options{Path: c.Path, LookupEnv: env(nil)})
+	path := filepath.Join(t.TempDir(), "sub", "config.toml")
+	err := config.UpdateFile(path, func(c *config.Config) {
+		c.AppCode, c.ClientKey, c.BaseURL = "A", config.Secret(key), "https://openapi-hk.qfapi.com"
+		c.MerchantName, c.QRExpiry, c.Kiosk, c.Language, c.PINHash = "Café 咖啡", 15*time.Minute, true, "zh-Hant", "argon:abc"
+		c.UDID = "till-2"
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.AppCode != "A" || got.ClientKey != c.ClientKey || got.BaseURL != c.BaseURL || got.MerchantName != c.MerchantName ||
-		got.QRExpiry != c.QRExpiry || !got.Kiosk || got.Language != "zh-Hant" || got.PINHash != "argon:abc" {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved file mode %v, %v", fi.Mode().Perm(), err)
+	}
+	got, err := config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AppCode != "A" || got.ClientKey != config.Secret(key) || got.BaseURL != "https://openapi-hk.qfapi.com" || got.MerchantName != "Café 咖啡" ||
+		got.QRExpiry != 15*time.Minute || !got.Kiosk || got.Language != "zh-Hant" || got.PINHash != "argon:abc" || got.UDID != "till-2" {
 		t.Errorf("round trip = %+v", got)
+	}
+	// A second edit keeps what the file had.
+	if err := config.UpdateFile(path, func(c *config.Config) { c.MerchantName = "Tea House" }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if got.MerchantName != "Tea House" || got.UDID != "till-2" || got.PINHash != "argon:abc" || got.ClientKey != config.Secret(key) {
+		t.Errorf("after a second edit = %+v", got)
+	}
+}
+
+// Values from the environment, and values Load derives, never reach the file.
+func TestUpdateFileWritesTheFileAlone(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("QFPAY_CLIENT_KEY", key) // as a kiosk fleet provisions it
+	t.Setenv("QFPOS_MERCHANT_NAME", "From env")
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := config.UpdateFile(path, func(c *config.Config) { c.Language = "zh-Hans" }); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(b)); got != `language = "zh-Hans"` {
+		t.Errorf("file = %q, want only the edited setting", got)
+	}
+	if err := os.WriteFile(path, []byte("colour = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.UpdateFile(path, func(*config.Config) {}); err == nil {
+		t.Error("a file with an unknown setting was rewritten")
 	}
 }
 
@@ -288,11 +321,13 @@ func TestJSAPISettings(t *testing.T) {
 	}
 
 	// Saved and read back.
-	c.Path = filepath.Join(t.TempDir(), "config.toml")
-	if err := c.Save(); err != nil {
+	path = filepath.Join(t.TempDir(), "config.toml")
+	if err := config.UpdateFile(path, func(f *config.Config) {
+		f.JSAPIPublicURL, f.JSAPIMode, f.JSAPIOAuthURL, f.JSAPIListen = c.JSAPIPublicURL, c.JSAPIMode, c.JSAPIOAuthURL, c.JSAPIListen
+	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := config.Load(config.Options{Path: c.Path, LookupEnv: env(nil)})
+	got, err := config.Load(config.Options{Path: path, LookupEnv: env(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

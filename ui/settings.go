@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -17,41 +14,17 @@ import (
 	"github.com/qfpos/qfpos/payment"
 )
 
-// saveConfig applies edit to the config file as it is on disk — not to
-// the effective configuration, so settings that came from the environment
-// or flags (or credentials --sandbox hid) are not written into the file —
-// and then running to the running configuration.
+// saveConfig applies edit to the config file alone (config.UpdateFile:
+// settings from the environment or flags, or credentials --sandbox hid,
+// are not written into it), then running to the running configuration.
 func (g *gui) saveConfig(edit, running func(c *config.Config)) error {
-	fc, err := fileConfig(g.cfg.Path)
-	if err != nil {
-		return err
-	}
-	edit(fc)
-	if err := fc.Save(); err != nil {
+	if err := config.UpdateFile(g.cfg.Path, edit); err != nil {
 		return err
 	}
 	if running != nil {
 		running(g.cfg)
 	}
 	return nil
-}
-
-// fileConfig is the configuration in the file at path alone: no
-// environment, no flags.
-func fileConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return nil, errors.New("there is no config file to save to (set QFPOS_CONFIG)")
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		c := config.Defaults()
-		c.Path = path
-		return c, nil
-	}
-	c, err := config.Load(config.Options{Path: path, LookupEnv: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		return nil, fmt.Errorf("%s cannot be updated: %w", path, err)
-	}
-	return c, nil
 }
 
 // expiries are the QR lifetimes the settings screen offers (QFPay takes
@@ -130,7 +103,7 @@ func newSettingsScreen(g *gui) *settingsScreen {
 // empty means "keep".
 func (s *settingsScreen) load() {
 	c, tr := s.g.cfg, s.g.tr
-	if fc, err := fileConfig(c.Path); err == nil {
+	if fc, err := config.ReadFile(c.Path); err == nil {
 		c = fc
 	}
 	s.keySet = c.ClientKey != ""
