@@ -104,15 +104,11 @@ that was paid, and syssn is its syssn.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			a, err := Connect(ctx, cfg, g.logger())
+			a, eng, err := g.engine(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			eng, err := a.Engine()
-			if err != nil {
-				return err
-			}
 			var pages *JSAPIPages // --jsapi: the WeChat JSAPI pages, in-process (jsapi.go)
 			if useJSAPI {
 				if pages, err = a.StartJSAPI("", ""); err != nil {
