@@ -48,6 +48,22 @@ func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
 	return append(out, e.recoverSales(ctx, open)...), nil
 }
 
+// Check asks QFPay about one order that is not final and settles it the
+// way Recover does (an order still pending past its expiry is closed and
+// confirmed), at Recover's low priority. It returns the order as stored
+// afterwards, with QFPay's error when it could not be asked.
+func (e *Engine) Check(ctx context.Context, outTradeNo string) (*store.Order, error) {
+	o, err := e.st.Get(outTradeNo)
+	if err != nil || o.State.Final() {
+		return o, err
+	}
+	res := e.recoverOrder(background(ctx), o)
+	if o2, err := e.st.Get(outTradeNo); err == nil {
+		o = o2
+	}
+	return o, res.Err
+}
+
 // recoverSales keeps a crashed WeChat JSAPI sale from staying payable
 // twice: a sale is one 800201 order and its 800207 attempts (Parent), and
 // once one of them is paid, every other one still open is closed and

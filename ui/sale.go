@@ -182,7 +182,7 @@ func (g *gui) newSale() {
 }
 
 // watchUnknown keeps asking QFPay about an order whose outcome is not
-// known (through the engine's Recover), and shows its result when it is
+// known (Engine.Check, just that order), and shows its result when it is
 // settled if the result screen still shows it.
 func (g *gui) watchUnknown(outTradeNo string) {
 	for _, no := range g.unknownWatch {
@@ -200,10 +200,7 @@ func (g *gui) watchUnknown(outTradeNo string) {
 			case <-time.After(wait):
 			}
 			wait = min(2*wait, time.Minute)
-			if _, err := eng.Recover(ctx); err != nil {
-				continue
-			}
-			o, err := eng.Store().Get(outTradeNo)
+			o, err := eng.Check(ctx, outTradeNo)
 			if err != nil || !o.State.Final() {
 				continue
 			}
@@ -211,6 +208,9 @@ func (g *gui) watchUnknown(outTradeNo string) {
 				g.unknownWatch = removeString(g.unknownWatch, outTradeNo)
 				if g.screen == screenResult && g.result.outTradeNo == outTradeNo && g.sale == nil {
 					g.showResult(o, o.State)
+					if o.State == store.StatePaid {
+						go g.d.Chime()
+					}
 				}
 			})
 			return

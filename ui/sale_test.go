@@ -228,6 +228,7 @@ func TestUnknownSettlesToPaid(t *testing.T) {
 	if h.g.result.title.Text != "Paid" {
 		t.Fatalf("title = %q", h.g.result.title.Text)
 	}
+	h.waitFor("the chime", func() bool { return h.chimes.Load() == 1 })
 }
 
 // With WeChat JSAPI switched on, the customer's QR is our page of the
@@ -244,6 +245,9 @@ func TestSaleShowsTheJSAPIPage(t *testing.T) {
 	}
 	h.srv.Pay(no)
 	h.waitResult()
+	if h.g.result.state != store.StatePaid || h.g.result.title.Text != "Paid" {
+		t.Fatalf("result screen = %s %q", h.g.result.state, h.g.result.title.Text)
+	}
 	if o, _ := h.st.Get(no); o.State != store.StatePaid {
 		t.Fatalf("order = %s", o.State)
 	}

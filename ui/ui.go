@@ -45,6 +45,7 @@ type Engine interface {
 	ParseAmount(s string) (int64, error)
 	Start(ctx context.Context, req checkout.Request) (*checkout.Sale, error)
 	Recover(ctx context.Context) ([]checkout.Settled, error)
+	Check(ctx context.Context, outTradeNo string) (*store.Order, error)
 	Refund(ctx context.Context, outTradeNo string, amount int64) (store.Refund, error)
 	Store() *store.Store
 	Settings() checkout.Settings
