@@ -62,5 +62,16 @@ func (g *gui) custom(title string, content fyne.CanvasObject) *msgBox {
 
 func (g *gui) showDialog(d dialog.Dialog) {
 	d.Resize(fyne.NewSize(dialogWidth(g.win.Canvas().Size().Width), 0))
+	g.track(d)
 	d.Show()
+}
+
+// track records an open dialog until it closes, so that closeDialogs
+// (the kiosk's idle timeout) can close every one of them.
+func (g *gui) track(d dialog.Dialog) {
+	if g.open == nil {
+		g.open = map[dialog.Dialog]bool{}
+	}
+	g.open[d] = true
+	d.SetOnClosed(func() { delete(g.open, d) })
 }

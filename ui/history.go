@@ -302,6 +302,7 @@ func (s *historyScreen) askExport() {
 		g.message(g.tr.T("history.export"), g.tr.T("history.exported", w.URI().Path()))
 	}, g.win)
 	d.SetFileName("qfpos-" + from.Format("2006-01-02") + ".csv")
+	g.track(d)
 	d.Show()
 	d.Resize(g.win.Canvas().Size().Subtract(fyne.NewSquareSize(32)))
 }

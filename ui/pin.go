@@ -153,6 +153,7 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 	p.dlg.SetButtons([]fyne.CanvasObject{p.cancel, p.ok})
 	g.pin = p
 	p.dlg.Resize(fyne.NewSize(width, 0))
+	g.track(p.dlg)
 	p.dlg.Show()
 	g.win.Canvas().Focus(p.entry)
 	return p

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fyne.io/fyne/v2/widget"
 	"os"
 	"strings"
 	"testing"
@@ -176,6 +177,27 @@ func TestKiosk(t *testing.T) {
 	h.g.checkIdle()
 	if h.g.screen != screenAmount {
 		t.Fatalf("idle staff screen stays: %s", h.g.screen)
+	}
+
+	// Back with the customers, the staff session is over.
+	tapIn(t, n.staff)
+	if h.g.pin == nil {
+		t.Fatal("the staff menu opened without the PIN after the kiosk went back to customers")
+	}
+	tapIn(t, h.g.pin.cancel)
+
+	// The idle timeout closes every dialog, not only messages: here the
+	// CSV file chooser and a form, left open on a staff screen.
+	h.g.show(screenHistory)
+	h.g.history.askExport()
+	h.g.custom("form", widget.NewLabel("left open"))
+	if len(h.g.open) != 2 {
+		t.Fatalf("%d dialogs tracked, want 2", len(h.g.open))
+	}
+	h.clock.Set(start.Add(10 * time.Minute))
+	h.g.checkIdle()
+	if len(h.g.open) != 0 || h.g.screen != screenAmount {
+		t.Errorf("after idle: %d dialogs open on %s", len(h.g.open), h.g.screen)
 	}
 }
 

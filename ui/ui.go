@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -188,11 +189,12 @@ type gui struct {
 	staffUntil   time.Time // the PIN was entered; staff screens open until then
 	pinFailures  int
 	pinLockUntil time.Time
-	pin          *pinPad  // the PIN dialog when open
-	lastMsg      *msgBox  // the last message dialog
-	closing      bool     // quit asked while a sale runs
-	stopIdle     func()   // stops the kiosk idle watcher
-	unknownWatch []string // out_trade_nos being re-checked
+	pin          *pinPad                // the PIN dialog when open
+	lastMsg      *msgBox                // the last message dialog
+	open         map[dialog.Dialog]bool // every dialog shown and not closed yet
+	closing      bool                   // quit asked while a sale runs
+	stopIdle     func()                 // stops the kiosk idle watcher
+	unknownWatch []string               // out_trade_nos being re-checked
 }
 
 // newGUI builds the main window and its screens. Run and the tests call it.
@@ -283,6 +285,9 @@ func (g *gui) show(name string) {
 		g.settings.load()
 	default:
 		panic("ui: no screen " + name)
+	}
+	if g.cfg.Kiosk && name == screenAmount {
+		g.staffUntil = time.Time{} // back to customers: the staff session ends
 	}
 	g.screen = name
 	g.body.Objects = []fyne.CanvasObject{c}
@@ -428,15 +433,17 @@ func (g *gui) checkIdle() {
 	}
 }
 
-// closeDialogs hides the PIN and message dialogs.
+// closeDialogs hides every open dialog: PIN, messages, the refund form,
+// the CSV file chooser.
 func (g *gui) closeDialogs() {
 	if g.pin != nil {
 		g.pin.dlg.Hide()
 		g.pin = nil
 	}
-	if g.lastMsg != nil {
-		g.lastMsg.dlg.Hide()
+	for d := range g.open {
+		d.Hide()
 	}
+	clear(g.open)
 }
 
 // Title is the window title: the app's name and its mode.
