@@ -67,11 +67,7 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 				next = base64.RawURLEncoding.EncodeToString(last)
 				return false, nil
 			}
-			data := ob.Get(k[8:])
-			if data == nil {
-				return false, fmt.Errorf("store: by_time entry %q has no order", k[8:])
-			}
-			o, err := decode(data)
+			o, err := orderAt(ob, k)
 			if err != nil {
 				return false, err
 			}
@@ -236,11 +232,7 @@ func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
 		err := s.db.View(func(tx *bolt.Tx) error {
 			ob := tx.Bucket(bucketOrders)
 			return scan(tx, from, to, false, after, func(k, _ []byte) (bool, error) {
-				data := ob.Get(k[8:])
-				if data == nil {
-					return false, fmt.Errorf("store: by_time entry %q has no order", k[8:])
-				}
-				o, err := decode(data)
+				o, err := orderAt(ob, k)
 				if err != nil {
 					return false, err
 				}
@@ -291,4 +283,13 @@ func spreadsheetSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// orderAt decodes the order a by_time key points at.
+func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
+	data := ob.Get(k[8:])
+	if data == nil {
+		return nil, fmt.Errorf("store: by_time entry %q has no order", k[8:])
+	}
+	return decode(data)
 }
