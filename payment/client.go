@@ -54,15 +54,25 @@ type Client struct {
 // Option configures a Client in NewClient.
 type Option func(*Client)
 
-// WithHTTPClient makes the Client send its requests with hc instead of a
-// client of its own. A nil hc is ignored.
+// WithHTTPClient makes the Client send its requests with a shallow copy
+// of hc (its Transport, Jar and Timeout) instead of a client of its own.
+// The copy never follows redirects, whatever hc.CheckRedirect says (see
+// noRedirects); hc itself is left unchanged. A nil hc is ignored.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
-			c.hc = hc
+			cp := *hc
+			cp.CheckRedirect = noRedirects
+			c.hc = &cp
 		}
 	}
 }
+
+// noRedirects is the CheckRedirect of every http.Client a Client uses.
+// Following a redirect would send the request again — for 307 and 308
+// with its body, so a payment, refund or cancellation twice — so the 3xx
+// answer itself is returned, and attempt turns it into an error.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // WithSignType selects the signature algorithm. The default is SignMD5;
 // SignSHA256 also sends the header X-QF-SIGNTYPE: SHA256. NewClient fails
@@ -146,7 +156,7 @@ func NewClient(baseURL, appCode, clientKey string, opts ...Option) (*Client, err
 		timeout:     DefaultTimeout,
 		retries:     DefaultRetries,
 		log:         slog.New(slog.DiscardHandler),
-		hc:          &http.Client{},
+		hc:          &http.Client{CheckRedirect: noRedirects},
 		now:         time.Now,
 		backoffBase: backoffBase,
 		backoffCap:  backoffCap,
@@ -327,6 +337,20 @@ func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object
 	}
 
 	o, derr := decodeObject(raw)
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		// Not followed (noRedirects): the server that answered may have
+		// acted on the request, so the outcome is unknown.
+		loc := resp.Header.Get("Location")
+		if i := strings.IndexByte(loc, '?'); i >= 0 {
+			loc = loc[:i]
+		}
+		e := &Error{Op: k.op, HTTPStatus: resp.StatusCode, Err: fmt.Errorf("%w (Location %q)", errRedirect, loc)}
+		if derr == nil {
+			e.Result = o.result()
+		}
+		log.Warn("qfpay answer is a redirect; not followed", "location", loc)
+		return nil, e
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := &Error{Op: k.op, HTTPStatus: resp.StatusCode}
 		if derr == nil {

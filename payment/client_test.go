@@ -74,7 +74,10 @@ func TestOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.hc != hc || c.Location() != hkt || c.timeout != time.Second || c.retries != 0 || c.mchID != "M1" || c.signType != SignSHA256 || c.log == nil {
+	if c.hc == hc || c.hc.Transport != hc.Transport || c.hc.CheckRedirect == nil || hc.CheckRedirect != nil {
+		t.Errorf("http client: not a copy that never follows redirects")
+	}
+	if c.Location() != hkt || c.timeout != time.Second || c.retries != 0 || c.mchID != "M1" || c.signType != SignSHA256 || c.log == nil {
 		t.Errorf("options not applied: %+v", *c)
 	}
 }

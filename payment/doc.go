@@ -18,9 +18,10 @@
 // Calls return an [*Error] for everything that goes wrong after the
 // request has been built. [Error.Unknown] (or [IsUnknown]) tells whether
 // QFPay may have acted on the request anyway — a timeout, a dropped
-// connection, a 5xx or a "please wait" respcd. After such an answer to
-// CreatePayment, Close, Reversal or Refund, find out what happened with
-// Query; never send the same out_trade_no again.
+// connection, a redirect (never followed), a 5xx or a "please wait"
+// respcd. After such an answer to CreatePayment, Close, Reversal or
+// Refund, find out what happened with Query; never send the same
+// out_trade_no again.
 //
 // Only idempotent calls (Query, the pages of QueryRange, and OpenID before
 // the request could have reached QFPay) are retried. Writes are never

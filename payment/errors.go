@@ -24,6 +24,10 @@ var ErrInvalidRequest = errors.New("invalid request")
 // errUndecodable is wrapped when an answer is not the JSON QFPay sends.
 var errUndecodable = errors.New("undecodable answer")
 
+// errRedirect is wrapped when QFPay answers with a 3xx status, which is
+// never followed.
+var errRedirect = errors.New("redirect not followed")
+
 // errNoOpenID is wrapped when get_weixin_openid succeeds without an openid.
 var errNoOpenID = errors.New("answer carries no openid")
 
@@ -94,8 +98,8 @@ var retryableCodes = map[string]bool{
 }
 
 // Unknown reports whether QFPay may or may not have acted on the request:
-// a timeout, a dropped or reset connection, a 5xx, 408 or 429 answer, an
-// undecodable body, a cancellation while the request was in flight, the
+// a timeout, a dropped or reset connection, a 3xx (never followed), 5xx,
+// 408 or 429 answer, an undecodable body, a cancellation while the request was in flight, the
 // "in progress" codes 1143, 1145 and 1298, and the codes whose action in §7
 // is "query" (1101, 1102, 1136, 1161, 1252, 1254, 1295, 1296, 2011). After
 // an unknown outcome, query before doing anything else.
@@ -121,8 +125,8 @@ func (e *Error) Unknown() bool {
 // Retryable reports whether an idempotent call (a query) may be repeated
 // after this error: network errors and timeouts, 5xx, 408, 429, and the
 // respcds 1100, 1252, 1254, 1295, 1296 and 1297. A request refused as
-// invalid, an undecodable answer and the end of the caller's context are
-// not retryable.
+// invalid, a redirect, an undecodable answer and the end of the caller's
+// context are not retryable.
 func (e *Error) Retryable() bool {
 	if e == nil {
 		return false
@@ -131,7 +135,8 @@ func (e *Error) Retryable() bool {
 		switch {
 		case e.ctxDone, errors.Is(e.Err, context.Canceled):
 			return false
-		case errors.Is(e.Err, ErrInvalidRequest), errors.Is(e.Err, errUndecodable), errors.Is(e.Err, errNoOpenID):
+		case errors.Is(e.Err, ErrInvalidRequest), errors.Is(e.Err, errUndecodable), errors.Is(e.Err, errNoOpenID),
+			errors.Is(e.Err, errRedirect):
 			return false
 		}
 		var cv *tls.CertificateVerificationError

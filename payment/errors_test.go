@@ -414,3 +414,59 @@ func TestParseRetryAfter(t *testing.T) {
 		t.Error("status missing from message")
 	}
 }
+
+// TestRedirectNotFollowed checks that a 3xx answer is never followed — a
+// 307 or 308 would make net/http send the payment again, body and all, to
+// the new address — and that it leaves the outcome unknown: the server
+// that answered may have acted. The caller's own http.Client is not
+// changed.
+func TestRedirectNotFollowed(t *testing.T) {
+	all := append(ops[:len(ops):len(ops)], struct {
+		name, path string
+		idempotent bool
+		call       func(ctx context.Context, c *Client) error
+	}{"openid", pathOpenID, true, func(ctx context.Context, c *Client) error {
+		_, err := c.OpenID(ctx, "code")
+		return err
+	}})
+	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound, http.StatusMovedPermanently} {
+		for _, own := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d own client %v", code, own), func(t *testing.T) {
+				var second atomic.Int32
+				f := newFake(t, func(w http.ResponseWriter, r *http.Request, s seen) {
+					if s.path == "/second" {
+						second.Add(1)
+						reply(w, `{"respcd":"0000","syssn":"S2","openid":"o","data":[]}`)
+						return
+					}
+					http.Redirect(w, r, "/second?x=1", code)
+				})
+				var opts []Option
+				hc := &http.Client{}
+				if own {
+					opts = append(opts, WithHTTPClient(hc))
+				}
+				c, sl := f.client(opts...)
+				for _, op := range all {
+					err := op.call(context.Background(), c)
+					var e *Error
+					if !errors.As(err, &e) || !e.Unknown() || !IsUnknown(err) || e.Retryable() || e.HTTPStatus != code || e.Op != op.name {
+						t.Errorf("%s: %v: unknown %v retryable %v", op.name, err, IsUnknown(err), e != nil && e.Retryable())
+					}
+					if n := f.hits(op.path); n != 1 {
+						t.Errorf("%s: sent %d times", op.name, n)
+					}
+				}
+				if n := second.Load(); n != 0 {
+					t.Errorf("the redirect was followed %d times", n)
+				}
+				if w := sl.all(); len(w) != 0 {
+					t.Errorf("retried after a redirect: %v", w)
+				}
+				if hc.CheckRedirect != nil {
+					t.Error("the caller's http.Client was changed")
+				}
+			})
+		}
+	}
+}
