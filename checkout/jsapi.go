@@ -198,6 +198,14 @@ func (a *attempts) end(parent string) []string {
 	return a.list(parent)
 }
 
+// watching reports whether a running sale still answers for parent's
+// attempts: from watch until the sale has read them for its final event.
+func (a *attempts) watching(parent string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sales[parent] != nil
+}
+
 // remove forgets parent.
 func (a *attempts) remove(parent string) {
 	a.mu.Lock()
@@ -376,7 +384,87 @@ func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Or
 		return a, err
 	}
 	e.jsapi.kick(a.Parent)
+	e.paidAfterSale(a, a2)
 	return a2, nil
+}
+
+// paidAsCause starts the history entry of a sale's 800201 order that says
+// the sale ended paid by one of its attempts; Reconcile looks for it.
+const paidAsCause = "wechat jsapi: paid as order "
+
+// notePaidAs records on parent p that its sale ended paid as attempt no,
+// unless its history says so already.
+func (e *Engine) notePaidAs(p, no string) {
+	if err := e.noteParent(p, func(o *store.Order) bool { return !endedPaidAs(o, no) }, "paid as order "+no); err != nil {
+		e.s.Logger.Error("cannot note the paid attempt", "out_trade_no", p, "attempt", no, "err", err)
+	}
+}
+
+// endedPaidAs reports whether the history of the 800201 order p says its
+// sale ended paid as attempt no.
+func endedPaidAs(p *store.Order, no string) bool {
+	for _, h := range p.History {
+		if h.Cause == paidAsCause+no || strings.HasPrefix(h.Cause, paidAsCause+no+";") {
+			return true
+		}
+	}
+	return false
+}
+
+// paidAfterSale is called when an attempt was settled (before → after)
+// outside its sale: one found paid with no sale watching it any more —
+// its sale ended cancelled, expired or unknown, or qfpos restarted — is
+// money the counter was not told about. It is logged as an error and
+// noted in the history of the sale's 800201 order, and Reconcile reports
+// it, to be checked and refunded if need be.
+func (e *Engine) paidAfterSale(before, after *store.Order) {
+	if after == nil || after.Parent == "" || after.State != store.StatePaid ||
+		(before != nil && before.State == store.StatePaid) || e.jsapi.watching(after.Parent) {
+		return
+	}
+	e.s.Logger.Error("a WeChat JSAPI attempt was paid after its sale ended: check, refund if needed",
+		"out_trade_no", after.Parent, "attempt", after.OutTradeNo, "amount", after.Amount)
+	err := e.noteParent(after.Parent, func(o *store.Order) bool { return !endedPaidAs(o, after.OutTradeNo) },
+		"paid as attempt "+after.OutTradeNo+" after the sale ended — check, refund if needed")
+	if err != nil {
+		e.s.Logger.Error("cannot note the late payment", "out_trade_no", after.Parent, "attempt", after.OutTradeNo, "err", err)
+	}
+}
+
+// attemptProblem is, for Reconcile, what is wrong with the paid order a
+// if it is a JSAPI attempt its sale did not end paid by: paid while the
+// sale's 800201 order is paid too, or paid although the sale ended
+// without it (its 800201 order is not paid and its history does not say
+// the sale was paid as a). "" when nothing is.
+func (e *Engine) attemptProblem(a *store.Order) string {
+	if a.Parent == "" {
+		return ""
+	}
+	p, err := e.st.Get(a.Parent)
+	switch {
+	case err != nil:
+		return "paid as a WeChat payment of sale " + a.Parent + ", which cannot be read here (" + err.Error() + "): check, refund if needed"
+	case p.State == store.StatePaid:
+		return "paid twice — refund one: this WeChat payment and its sale's QR order " + p.OutTradeNo + " are both paid"
+	case !endedPaidAs(p, a.OutTradeNo):
+		return "paid as a WeChat payment of sale " + p.OutTradeNo + ", which is " + string(p.State) + " here, not paid: the sale ended without it — check, refund if needed"
+	}
+	return ""
+}
+
+// noteParent adds cause to the history of the 800201 order parent, when
+// want (nil: always) says so of the order as stored; its state does not
+// change. Unlike NoteAttempt it is not limited per sale: it is for what
+// qfpos itself must record.
+func (e *Engine) noteParent(parent string, want func(*store.Order) bool, cause string) error {
+	now := e.s.Clock.Now()
+	_, err := e.st.Update(parent, func(o *store.Order) error {
+		if want == nil || want(o) {
+			o.History = append(o.History, store.Change{At: now.UTC(), From: o.State, To: o.State, Cause: "wechat jsapi: " + cause})
+		}
+		return nil
+	})
+	return err
 }
 
 // NoteAttempt records in the history of the 800201 order parent a WeChat
@@ -514,34 +602,53 @@ func (s *Sale) endAttempts(ctx context.Context) {
 }
 
 // jsapiFinal completes the sale's final event from its attempts: a paid
-// attempt makes the sale paid (PaidOutTradeNo), and more than one paid
-// order — the 800201 and an attempt, or two attempts — is said plainly,
-// as one of them must be refunded.
+// attempt makes the sale paid (PaidOutTradeNo, also noted in the 800201
+// order's history), and more than one paid order — the 800201 and an
+// attempt, or two attempts — is said plainly, as one of them must be
+// refunded. An attempt still not final (its close could not be confirmed)
+// may yet be paid: without a paid order the sale ends unknown, naming it.
 func (s *Sale) jsapiFinal(ev *Event) {
 	if len(s.jsapi.attempts) == 0 {
 		return
 	}
 	parent := s.order()
-	var paid []string
+	var paid, open []string
 	if parent.State == store.StatePaid {
 		paid = append(paid, parent.OutTradeNo)
 	}
 	for _, no := range s.jsapi.attempts {
 		a, err := s.e.st.Get(no)
-		if err != nil || a.State != store.StatePaid {
-			continue
-		}
-		paid = append(paid, no)
-		if ev.PaidOutTradeNo == "" {
-			ev.PaidOutTradeNo = no
-			ev.State, ev.RespCd = store.StatePaid, a.RespCd
-			ev.Message = "paid in WeChat (order " + no + ")"
-			if !parent.State.Final() {
-				ev.Message += "; the QR order " + parent.OutTradeNo + " is not confirmed closed yet (qfpos reconcile settles it)"
+		switch {
+		case errors.Is(err, store.ErrNotFound): // never saved: nothing was sent
+		case err != nil || !a.State.Final():
+			open = append(open, no)
+		case a.State == store.StatePaid:
+			paid = append(paid, no)
+			if ev.PaidOutTradeNo == "" {
+				ev.PaidOutTradeNo = no
+				ev.State, ev.RespCd = store.StatePaid, a.RespCd
+				ev.Message = "paid in WeChat (order " + no + ")"
+				if !parent.State.Final() {
+					ev.Message += "; the QR order " + parent.OutTradeNo + " is not confirmed closed yet (qfpos reconcile settles it)"
+				}
 			}
 		}
+	}
+	if ev.PaidOutTradeNo != "" {
+		s.e.notePaidAs(parent.OutTradeNo, ev.PaidOutTradeNo)
 	}
 	if len(paid) > 1 {
 		ev.Message = "paid twice — refund one: " + strings.Join(paid, " and ")
 	}
+	if len(open) == 0 {
+		return
+	}
+	s.e.s.Logger.Error("WeChat JSAPI attempts not confirmed closed at the end of the sale", "out_trade_no", parent.OutTradeNo, "attempts", open)
+	if len(paid) > 0 {
+		ev.Message += "; the WeChat payment " + strings.Join(open, ", ") + " is not confirmed closed (qfpos reconcile settles it)"
+		return
+	}
+	ev.State = store.StateUnknown
+	ev.Message = "the outcome is not known yet: the WeChat payment " + strings.Join(open, ", ") +
+		" could not be confirmed closed and may still be paid — do not charge again; qfpos keeps checking (qfpos reconcile)"
 }

@@ -1,11 +1,14 @@
 package checkout_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +53,109 @@ func (r *rig) attempt(t *testing.T, parent string) *store.Order {
 		t.Fatalf("attempt = %+v", a)
 	}
 	return a
+}
+
+// gate stands between the engine and the sandbox: it can cut QFPay off
+// for some orders (their closes and queries fail as a dropped
+// connection), hold queries until released, and it counts closes and
+// queries per order.
+type gate struct {
+	checkout.Gateway
+	mu      sync.Mutex
+	cut     map[string]bool
+	hold    chan struct{} // non-nil: queries wait until it is closed
+	held    chan struct{} // gets a value when a query starts waiting
+	closes  map[string]int
+	queries map[string]int // queries naming the order
+	single  map[string]int // queries for that order alone
+}
+
+func (g *gate) Query(ctx context.Context, r payment.QueryRequest) (*payment.QueryResponse, error) {
+	g.mu.Lock()
+	hold, held, cut := g.hold, g.held, false
+	for _, no := range r.OutTradeNo {
+		g.queries[no]++
+		cut = cut || g.cut[no]
+	}
+	if len(r.OutTradeNo) == 1 {
+		g.single[r.OutTradeNo[0]]++
+	}
+	g.mu.Unlock()
+	if cut {
+		return nil, &payment.Error{Op: "query", Err: errors.New("connection reset (test)")}
+	}
+	if hold != nil {
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.Gateway.Query(ctx, r)
+}
+
+func (g *gate) Cancel(ctx context.Context, r payment.CancelRequest) (*payment.CancelResponse, error) {
+	g.mu.Lock()
+	g.closes[r.OutTradeNo]++
+	cut := g.cut[r.OutTradeNo]
+	g.mu.Unlock()
+	if cut {
+		return nil, &payment.Error{Op: "close", Err: errors.New("connection reset (test)")}
+	}
+	return g.Gateway.Cancel(ctx, r)
+}
+
+// cutOff makes QFPay unreachable for the closes and queries of no (""
+// restores it for every order).
+func (g *gate) cutOff(no string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if no == "" {
+		clear(g.cut)
+		return
+	}
+	g.cut[no] = true
+}
+
+// count returns how many closes, queries and queries of its own order no had.
+func (g *gate) count(no string) (closes, queries, single int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closes[no], g.queries[no], g.single[no]
+}
+
+// syncBuffer is a log destination tests can read while the engine writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// gated puts a gate between the rig's engine and the sandbox (a fresh
+// engine on the same store and settings, logging to the buffer returned);
+// call it before starting a sale.
+func (r *rig) gated() (*gate, *syncBuffer) {
+	g := &gate{Gateway: r.client, cut: map[string]bool{}, closes: map[string]int{}, queries: map[string]int{}, single: map[string]int{}}
+	logs := &syncBuffer{}
+	s := r.eng.Settings()
+	s.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	r.eng = checkout.New(g, r.st, s)
+	return g, logs
 }
 
 func TestJSAPIAttemptPaidEndsSalePaid(t *testing.T) {
@@ -336,5 +442,65 @@ func TestJSAPINotOpen(t *testing.T) {
 	}
 	if _, err := r.eng.CanAttempt(o.OutTradeNo); !errors.Is(err, checkout.ErrNotOpen) {
 		t.Errorf("order without a running sale: %v", err)
+	}
+}
+
+// An attempt whose close cannot be confirmed may still be paid: the sale
+// ends unknown, naming it, never "cancelled, not charged". When it turns
+// out paid later, the sale's QR order says so, the log has an error, and
+// Reconcile reports it; a sale that ended paid by its attempt is not.
+func TestJSAPICloseUnconfirmedEndsUnknown(t *testing.T) {
+	r := newRig(t, nil)
+	g, logs := r.gated()
+	ctx := context.Background()
+	sale, ev := r.start(t, 900)
+	qr := waitQR(t, ev)
+	a := r.attempt(t, qr.OutTradeNo)
+	g.cutOff(a.OutTradeNo)
+	sale.Cancel()
+	final := waitFinal(t, sale)
+	if final.State != store.StateUnknown || final.PaidOutTradeNo != "" || !strings.Contains(final.Message, a.OutTradeNo) ||
+		strings.Contains(final.Message, "not charged") {
+		t.Fatalf("final = %+v, want unknown naming the attempt", final)
+	}
+	if p := r.order(t, qr.OutTradeNo); p.State != store.StateCancelled {
+		t.Errorf("parent = %s, want cancelled", p.State)
+	}
+	if o := r.order(t, a.OutTradeNo); o.State != store.StateUnknown {
+		t.Fatalf("attempt = %s, want unknown", o.State)
+	}
+
+	// The customer pays it after all; the result page finds out.
+	g.cutOff("")
+	if err := r.srv.Pay(a.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.eng.CheckAttempt(ctx, a.OutTradeNo)
+	if err != nil || got.State != store.StatePaid {
+		t.Fatalf("CheckAttempt = %+v, %v", got, err)
+	}
+	p := r.order(t, qr.OutTradeNo)
+	if h := p.History[len(p.History)-1]; !strings.Contains(h.Cause, "paid as attempt "+a.OutTradeNo+" after the sale ended") || h.To != store.StateCancelled {
+		t.Errorf("parent's last history entry = %+v", h)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR msg=\"a WeChat JSAPI attempt was paid after its sale ended") {
+		t.Errorf("no error logged:\n%s", logs)
+	}
+
+	// Another sale, paid by its attempt as usual.
+	sale2, ev2 := r.start(t, 950)
+	qr2 := waitQR(t, ev2)
+	a2 := r.attempt(t, qr2.OutTradeNo)
+	r.srv.Pay(a2.OutTradeNo)
+	if final := waitFinal(t, sale2); final.State != store.StatePaid || final.PaidOutTradeNo != a2.OutTradeNo {
+		t.Fatalf("second sale = %+v", final)
+	}
+	ms, err := r.eng.Reconcile(ctx, r.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].OutTradeNo != a.OutTradeNo || !strings.Contains(ms[0].Problem, qr.OutTradeNo) ||
+		!strings.Contains(ms[0].Problem, "not paid") || !strings.Contains(ms[0].Problem, "refund") {
+		t.Errorf("mismatches = %+v, want the late attempt alone", ms)
 	}
 }

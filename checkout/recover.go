@@ -116,6 +116,7 @@ func (e *Engine) recoverSales(ctx context.Context, open []*store.Order) []Settle
 			}
 			res := Settled{OutTradeNo: m.OutTradeNo, From: m.State, To: m.State, Note: "closed: the sale was paid as " + paid}
 			o2, err := e.closeAndConfirm(ctx, m, store.StateCancelled, nil)
+			e.paidAfterSale(m, o2) // JSAPI: an attempt paid after its sale ended (jsapi.go)
 			res.Err = err
 			if o2 != nil {
 				res.To = o2.State
@@ -172,6 +173,7 @@ func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 		res.Err = err
 		return res
 	}
+	e.paidAfterSale(o, o2) // JSAPI: an attempt paid after its sale ended (jsapi.go)
 	if o2 != nil {
 		res.To = o2.State
 	}
@@ -270,6 +272,10 @@ func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, erro
 				o, ok = o2, true
 			}
 		}
+		attempt := "" // JSAPI: a paid attempt its sale did not end paid by (jsapi.go)
+		if ok && remotePaid && o.State == store.StatePaid {
+			attempt = e.attemptProblem(o)
+		}
 		switch {
 		case !ok && remotePaid:
 			out = append(out, Mismatch{OutTradeNo: r.OutTradeNo, SysSN: r.SysSN, Remote: st, RemoteAmount: r.Amount, Problem: "paid at QFPay, not in this device's order file"})
@@ -278,6 +284,8 @@ func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, erro
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid at QFPay but " + string(o.State) + " here"})
 		case !remotePaid && o.State == store.StatePaid:
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid here but " + string(st) + " at QFPay"})
+		case attempt != "":
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: attempt})
 		case o.Amount != r.Amount:
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "amounts differ"})
 		}
