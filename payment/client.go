@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -241,9 +243,7 @@ type call struct {
 func retryIdempotent(e *Error) bool { return e.Retryable() }
 
 // retryUnsent repeats only requests that certainly never reached QFPay.
-func retryUnsent(e *Error) bool {
-	return e.Err != nil && (e.notSent || notSent(e.Err)) && !e.ctxDone && e.Retryable()
-}
+func retryUnsent(e *Error) bool { return e.notSent && e.Retryable() }
 
 // do sends the call, retrying when k.retry allows. It returns the decoded
 // answer whenever there is one — also together with an *Error for a
@@ -274,6 +274,8 @@ func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var sent sendTrace
+	actx = httptrace.WithClientTrace(actx, sent.clientTrace())
 
 	form := url.Values{}
 	for name, v := range k.params {
@@ -309,7 +311,7 @@ func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		e := &Error{Op: k.op, Err: redact(err)}
+		e := &Error{Op: k.op, Err: redact(err), notSent: sent.notSent(err)}
 		if ctx.Err() != nil {
 			e.ctxDone = true
 		}
@@ -385,6 +387,38 @@ func (c *Client) verifyAnswer(raw []byte, sig string) bool {
 		return true
 	}
 	return c.signType == SignSHA256 && EqualSignatures(strings.TrimSpace(sig), Digest(string(raw)+c.key, SignSHA256))
+}
+
+// sendTrace follows one attempt through net/http to tell, when it fails,
+// whether the request may have reached the server.
+type sendTrace struct {
+	conn  atomic.Bool // the Transport reported getting a connection
+	wrote atomic.Bool // the Transport began writing the request (maybe failing)
+}
+
+func (s *sendTrace) clientTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:      func(string) { s.conn.Store(true) },
+		WroteHeaders: func() { s.wrote.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { s.wrote.Store(true) },
+	}
+}
+
+// notSent reports whether the request of an attempt that failed with err
+// certainly never reached the server. net/http reports WroteHeaders and
+// WroteRequest once the request is in its write buffer, before it goes
+// out (HTTP/1) or right after (HTTP/2); once either was reported the
+// request counts as sent, even if writing then failed. A Transport that
+// reports nothing to traces (a custom RoundTripper) gives no such
+// evidence: then only errors that cannot come after a write count.
+func (s *sendTrace) notSent(err error) bool {
+	switch {
+	case s.wrote.Load():
+		return false
+	case s.conn.Load():
+		return true
+	}
+	return failedBeforeWrite(err)
 }
 
 // redact drops the query of URLs in transport errors: for GET calls it

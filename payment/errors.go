@@ -109,7 +109,7 @@ func (e *Error) Unknown() bool {
 	}
 	if e.Err != nil {
 		switch {
-		case errors.Is(e.Err, ErrInvalidRequest), e.notSent, notSent(e.Err):
+		case errors.Is(e.Err, ErrInvalidRequest), e.notSent:
 			return false
 		case errors.Is(e.Err, errNoOpenID):
 			return false
@@ -159,10 +159,10 @@ func IsUnknown(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// notSent reports whether a transport error happened before the request
-// could have been written: a failed DNS lookup, a refused connection or a
-// failed TLS handshake.
-func notSent(err error) bool {
+// failedBeforeWrite reports whether a transport error can only happen
+// before a request is written: a failed DNS lookup, a failed dial or a
+// server certificate that does not verify.
+func failedBeforeWrite(err error) bool {
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
 		return true
@@ -172,11 +172,7 @@ func notSent(err error) bool {
 		return true
 	}
 	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
-		return true
-	}
-	var rh tls.RecordHeaderError
-	return errors.As(err, &rh)
+	return errors.As(err, &cv)
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.

@@ -1,9 +1,11 @@
 package payment
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -376,9 +378,6 @@ func TestErrorString(t *testing.T) {
 	if !IsUnknown(wrapped) || IsUnknown(errors.New("x")) || !IsUnknown(context.Canceled) || IsUnknown(nil) {
 		t.Error("IsUnknown")
 	}
-	if (&Error{Op: "query", Err: &net.DNSError{Err: "no such host", Name: "x"}}).Unknown() {
-		t.Error("a failed DNS lookup is not unknown")
-	}
 	if (&Error{Op: "query", Err: errors.New("connection reset by peer")}).Unknown() != true {
 		t.Error("a reset is unknown")
 	}
@@ -467,6 +466,129 @@ func TestRedirectNotFollowed(t *testing.T) {
 					t.Error("the caller's http.Client was changed")
 				}
 			})
+		}
+	}
+}
+
+// rawServer accepts connections on a loopback port and hands each to
+// serve; it returns the address and a count of the connections accepted.
+func rawServer(t *testing.T, serve func(conn net.Conn)) (string, *atomic.Int32) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			go func() {
+				defer conn.Close()
+				serve(conn)
+			}()
+		}
+	}()
+	return l.Addr().String(), &n
+}
+
+// TestSentOrNot checks that an attempt counts as not sent exactly when
+// net/http never wrote the request, whatever the error looks like: a
+// connection closed during the TLS handshake (before the request could be
+// written) is a definitive failure that OpenID may retry; a connection
+// closed once the request was written — read by the server or not, the
+// client cannot tell — is unknown and OpenID's code is not sent again.
+func TestSentOrNot(t *testing.T) {
+	withOpenID := append(ops[:len(ops):len(ops)], struct {
+		name, path string
+		idempotent bool
+		call       func(ctx context.Context, c *Client) error
+	}{"openid", pathOpenID, true, func(ctx context.Context, c *Client) error {
+		_, err := c.OpenID(ctx, "code")
+		return err
+	}})
+	tests := []struct {
+		name    string
+		scheme  string
+		serve   func(conn net.Conn)
+		notSent bool
+	}{
+		// The client speaks TLS; the server hangs up on its ClientHello.
+		{"closed before the request is written", "https", func(conn net.Conn) {}, true},
+		// Plain HTTP: the request arrives, the server hangs up without
+		// reading it; the client cannot know it was not read.
+		{"closed before reading the request", "http", func(conn net.Conn) {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			conn.Read(make([]byte, 1))
+		}, false},
+		{"closed after reading the request", "http", func(conn net.Conn) {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			req, err := http.ReadRequest(bufio.NewReader(conn))
+			if err == nil {
+				io.Copy(io.Discard, req.Body)
+			}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, accepted := rawServer(t, tt.serve)
+			for _, op := range withOpenID {
+				c, err := NewClient(tt.scheme+"://"+addr, testApp, testKey, WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sl := &sleeps{}
+				c.sleep = sl.sleep
+				before := accepted.Load()
+				err = op.call(context.Background(), c)
+				var e *Error
+				if !errors.As(err, &e) || e.Unknown() == tt.notSent || e.HTTPStatus != 0 {
+					t.Errorf("%s: %v: unknown %v, want %v", op.name, err, IsUnknown(err), !tt.notSent)
+				}
+				want := int32(1)
+				if op.idempotent && (tt.notSent || op.name == "query") {
+					want += DefaultRetries
+				}
+				if n := accepted.Load() - before; n != want {
+					t.Errorf("%s: %d attempts, want %d", op.name, n, want)
+				}
+			}
+		})
+	}
+}
+
+// traceless is a RoundTripper that reports nothing to traces.
+type traceless func(*http.Request) (*http.Response, error)
+
+func (f traceless) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestSentOrNotWithoutTrace checks the fallback for a transport that
+// reports nothing: only errors that cannot follow a write count as not
+// sent.
+func TestSentOrNotWithoutTrace(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		notSent bool
+	}{
+		{"DNS", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, true},
+		{"dial", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, false},
+		{"other", errors.New("boom"), false},
+	}
+	for _, tt := range tests {
+		c, err := NewClient("http://127.0.0.1:1", testApp, testKey, WithHTTPClient(&http.Client{
+			Transport: traceless(func(*http.Request) (*http.Response, error) { return nil, tt.err })}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.CreatePayment(context.Background(), PaymentRequest{OutTradeNo: "A", Amount: 1, Currency: "HKD"})
+		if IsUnknown(err) == tt.notSent {
+			t.Errorf("%s: %v: unknown %v", tt.name, err, IsUnknown(err))
 		}
 	}
 }

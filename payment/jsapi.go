@@ -33,8 +33,8 @@ func (c *Client) OAuthCodeURL(redirectURI string) string {
 // OpenID exchanges a WeChat OAuth code for the customer's openid (GET
 // /tool/v1/get_weixin_openid, §10 step 2), the sub_openid of an 800207
 // payment. A code works once, so OpenID is retried only when the request
-// certainly never reached QFPay (a failed DNS lookup or a refused
-// connection).
+// certainly never reached QFPay: it was never written, as after a failed
+// DNS lookup, a refused connection or a failed TLS handshake.
 func (c *Client) OpenID(ctx context.Context, code string) (string, error) {
 	const op = "openid"
 	code = strings.TrimSpace(code)
