@@ -527,7 +527,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 		case gerr != nil:
 			continue
 		case a.State == store.StatePaid: // settled by CheckAttempt
-			s.attemptPaid(ctx, a)
+			s.attemptPaid(ctx, a, nil)
 			return rec, false, true, nil
 		case !a.State.Final():
 			ask = append(ask, no)
@@ -552,7 +552,11 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 			continue
 		}
 		if a, _ = e.settle(a, to, "query: "+string(st), &r); a != nil && a.State == store.StatePaid {
-			s.attemptPaid(ctx, a)
+			var prec *payment.Record // what the same query says of the 800201 order
+			if r, ok := recs[parent]; ok {
+				prec = &r
+			}
+			s.attemptPaid(ctx, a, prec)
 			return rec, false, true, nil
 		}
 	}
@@ -560,19 +564,37 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 	return rec, found, false, nil
 }
 
-// attemptPaid ends the sale for a paid attempt: the 800201 order is closed
-// at QFPay and confirmed (a payment that landed on it meanwhile is paid,
-// and the final event says it was paid twice). The other attempts are
-// closed by endAttempts.
-func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order) {
+// attemptPaid ends the sale for a paid attempt. prec is QFPay's record of
+// the 800201 order from the query that found the attempt paid; without
+// one, the order is queried first. When it says the order is paid too,
+// that is recorded and it is not closed (closing a paid QR order may have
+// WeChat revoke it), and the final event says it was paid twice.
+// Otherwise it is closed at QFPay and confirmed (a payment that landed on
+// it meanwhile is paid, paid twice as well). The other attempts are closed
+// by endAttempts.
+func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order, prec *payment.Record) {
+	e := s.e
 	parent := s.order()
-	s.e.s.Logger.Info("paid by a WeChat JSAPI attempt; closing the QR order", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo)
-	s.emit(Event{Message: "paid in WeChat: closing the QR", Checking: true})
-	if err := s.e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; closing this QR"); err != nil {
-		s.e.s.Logger.Info("cannot note the paid attempt", "err", err)
+	e.s.Logger.Info("paid by a WeChat JSAPI attempt", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo)
+	if prec == nil {
+		if rec, found, err := e.query(ctx, parent.OutTradeNo); err == nil && found {
+			prec = &rec
+		}
 	}
-	if cur, err := s.e.st.Get(parent.OutTradeNo); err == nil {
+	if cur, err := e.st.Get(parent.OutTradeNo); err == nil {
 		parent = cur
+	}
+	if prec != nil && !parent.State.Final() && outcome(prec.Status(), false) == store.StatePaid {
+		if err := e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; this QR order is paid too"); err != nil {
+			e.s.Logger.Info("cannot note the paid attempt", "err", err)
+		}
+		o2, _ := e.settle(parent, store.StatePaid, "query: "+string(prec.Status())+" (paid in WeChat as "+paid.OutTradeNo+" too)", prec)
+		s.setOrder(o2)
+		return
+	}
+	s.emit(Event{Message: "paid in WeChat: closing the QR", Checking: true})
+	if err := e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; closing this QR"); err != nil {
+		e.s.Logger.Info("cannot note the paid attempt", "err", err)
 	}
 	if !parent.State.Final() {
 		s.closeAndConfirm(ctx, parent, store.StateCancelled)

@@ -307,6 +307,7 @@ func TestJSAPIPaidTwiceIsSaid(t *testing.T) {
 	r := newRig(t, func(s *checkout.Settings) {
 		s.Poll = checkout.Poll{Fast: time.Hour, Slow: time.Hour, FastFor: time.Hour}
 	})
+	g, _ := r.gated()
 	sale, ev := r.start(t, 1100)
 	qr := waitQR(t, ev)
 	a := r.attempt(t, qr.OutTradeNo)
@@ -326,6 +327,45 @@ func TestJSAPIPaidTwiceIsSaid(t *testing.T) {
 	}
 	if p := r.order(t, qr.OutTradeNo); p.State != store.StatePaid {
 		t.Errorf("parent = %s, want paid (recorded, to refund)", p.State)
+	}
+	if closes, _, _ := g.count(qr.OutTradeNo); closes != 0 {
+		t.Errorf("the paid QR order was closed %d times", closes)
+	}
+}
+
+// The sale's own query finds the attempt and the QR order both paid: the
+// QR order is recorded paid from that very answer and never closed.
+func TestJSAPIPaidTwiceInOneQuery(t *testing.T) {
+	r := newRig(t, nil)
+	g, _ := r.gated()
+	sale, ev := r.start(t, 1200)
+	qr := waitQR(t, ev)
+	a := r.attempt(t, qr.OutTradeNo)
+	hold := make(chan struct{})
+	g.mu.Lock()
+	g.hold, g.held = hold, make(chan struct{}, 1)
+	held := g.held
+	g.mu.Unlock()
+	select {
+	case <-held: // the sale's next query waits
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sale did not query")
+	}
+	r.srv.Pay(qr.OutTradeNo)
+	r.srv.Pay(a.OutTradeNo)
+	g.mu.Lock()
+	g.hold = nil
+	g.mu.Unlock()
+	close(hold)
+	final := waitFinal(t, sale)
+	if final.State != store.StatePaid || final.PaidOutTradeNo != a.OutTradeNo || !strings.Contains(final.Message, "paid twice — refund one") {
+		t.Fatalf("final = %+v", final)
+	}
+	if p := r.order(t, qr.OutTradeNo); p.State != store.StatePaid {
+		t.Errorf("parent = %s, want paid", p.State)
+	}
+	if closes, _, _ := g.count(qr.OutTradeNo); closes != 0 {
+		t.Errorf("the paid QR order was closed %d times", closes)
 	}
 }
 
