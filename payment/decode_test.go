@@ -152,10 +152,19 @@ func TestRecordStatus(t *testing.T) {
 		{"payment", "1142", 0, StatusClosed},
 		{"payment", "1181", 0, StatusExpired},
 		{"payment", "1205", 0, StatusFailed},
-		{"payment", "", 0, StatusFailed},
+		{"payment", "", 0, StatusPending},
+		{"payment", "", 2, StatusPending},
+		{"", "", 0, StatusPending},
 		{"refund", "0000", 0, StatusRefunded},
+		{"refund", "0000", 2, StatusRefunded},
 		{"refund", "1145", 0, StatusPending},
 		{"refund", "1269", 0, StatusFailed},
+		{"refund", "", 0, StatusPending},
+		// Legacy and unknown order types decide nothing.
+		{"close", "0000", 0, StatusPending},
+		{"close", "0000", 2, StatusPending},
+		{"close", "1205", 0, StatusPending},
+		{"Payment", "0000", 0, StatusPending},
 	}
 	for _, tt := range tests {
 		r := Record{OrderType: tt.orderType, RespCd: tt.respcd, Cancel: tt.cancel}

@@ -1,6 +1,11 @@
 package payment
 
-// Status classifies the record for a point of sale (§4):
+// Status classifies the record for a point of sale (§4). A record whose
+// respcd is empty is StatusPending whatever else it says: it decides
+// nothing, and the caller queries again.
+//
+// Payment records (OrderType "payment", or none) are classified by cancel
+// and respcd:
 //
 //   - cancel 2 (closed by close) is StatusClosed whatever the respcd;
 //   - respcd 0000 is StatusPaid with cancel 0, StatusRefunded with cancel 3,
@@ -14,8 +19,17 @@ package payment
 // Refund records (OrderType "refund") are classified by respcd alone:
 // 0000 is StatusRefunded (the refund went through), the pending codes
 // StatusPending, anything else StatusFailed.
+//
+// Records of any other order_type (the legacy "close") are StatusPending:
+// the meaning of their respcd is not documented, so they are never taken
+// as paid or failed.
 func (r Record) Status() Status {
-	if r.OrderType == "refund" {
+	if r.RespCd == "" {
+		return StatusPending
+	}
+	switch r.OrderType {
+	case "", "payment":
+	case "refund":
 		switch r.RespCd {
 		case RespOK:
 			return StatusRefunded
@@ -23,6 +37,8 @@ func (r Record) Status() Status {
 			return StatusPending
 		}
 		return StatusFailed
+	default:
+		return StatusPending
 	}
 	if r.Cancel == 2 {
 		return StatusClosed

@@ -97,14 +97,14 @@ type QueryResponse struct {
 type Record struct {
 	SysSN      string
 	OutTradeNo string
-	OrderType  string // "payment" or "refund" (legacy also "close")
+	OrderType  string // "payment" or "refund" (legacy also "close"); see Status
 	PayType    string
 	Amount     int64
 	Currency   string
 	TxDtm      string
 	SysDtm     string
 	PayDtm     string
-	RespCd     string // payment status: 0000 paid, 1143/1145 pending, else failed
+	RespCd     string // the record's status: 0000 done, 1143/1145/1298 pending, else failed (see Status)
 	ErrMsg     string
 	Cancel     int    // 0 none, 1 reversed/refunded, 2 MPM cancelled, 3 refunded, 5 partly refunded
 	OrigSysSN  string // refund records: the original payment's syssn
@@ -125,7 +125,6 @@ const (
 	StatusPartlyRefund Status = "partly_refunded"
 	StatusReversed     Status = "reversed"
 	StatusFailed       Status = "failed"
-	StatusNotFound     Status = "not_found"
 )
 
 // CancelRequest is POST /trade/v1/close or /trade/v1/reversal (§5.1).
