@@ -33,9 +33,10 @@ const (
 	maxAttemptsPerSale = 20
 	// maxNotesPerSale bounds the failed tries NoteAttempt records.
 	maxNotesPerSale = 20
-	// checkEvery is how often CheckAttempt asks QFPay about one attempt;
-	// more frequent calls (a result page reloaded over and over) get the
-	// stored state, which the sale's own queries keep fresh.
+	// checkEvery is how often QFPay is asked about one attempt: a
+	// CheckAttempt within it of the last query — its own, or the sale's
+	// (a result page reloaded over and over, or polling while the sale
+	// polls too) — gets the stored state, which that query recorded.
 	checkEvery = time.Second
 	// unknownQueries is how often StartAttempt asks QFPay after an unknown
 	// answer before it gives up and leaves the attempt to the sale.
@@ -61,18 +62,18 @@ var (
 // attempts is the engine's registry of running sales that take JSAPI
 // attempts, with their attempts. Its zero value is ready to use.
 type attempts struct {
-	mu    sync.Mutex
-	sales map[string]*watched // by the out_trade_no of the sale's 800201 order
+	mu      sync.Mutex
+	sales   map[string]*watched  // by the out_trade_no of the sale's 800201 order
+	checked map[string]time.Time // when each attempt was last queried, sale or not (recent ones only)
 }
 
 // watched is one running sale's attempts.
 type watched struct {
-	nos      []string             // attempt out_trade_nos, oldest first
-	closed   bool                 // the sale is ending: no new attempts
-	inflight sync.WaitGroup       // StartAttempts between saving an attempt and recording QFPay's answer
-	wake     chan struct{}        // closed (and replaced) when an attempt settles
-	checked  map[string]time.Time // when each attempt was last queried
-	notes    int                  // NoteAttempt entries written
+	nos      []string       // attempt out_trade_nos, oldest first
+	closed   bool           // the sale is ending: no new attempts
+	inflight sync.WaitGroup // StartAttempts between saving an attempt and recording QFPay's answer
+	wake     chan struct{}  // closed (and replaced) when an attempt settles
+	notes    int            // NoteAttempt entries written
 }
 
 // watch opens the sale of the 800201 order parent to attempts.
@@ -83,7 +84,7 @@ func (a *attempts) watch(parent string) {
 		a.sales = map[string]*watched{}
 	}
 	if a.sales[parent] == nil {
-		a.sales[parent] = &watched{wake: make(chan struct{}), checked: map[string]time.Time{}}
+		a.sales[parent] = &watched{wake: make(chan struct{})}
 	}
 }
 
@@ -155,20 +156,39 @@ func (a *attempts) kick(parent string) {
 	}
 }
 
-// due reports whether attempt no of parent may be queried now, and if so
-// marks it queried at now.
-func (a *attempts) due(parent, no string, now time.Time) bool {
+// due reports whether attempt no may be queried now (it was not in the
+// last checkEvery), and if so marks it queried at now.
+func (a *attempts) due(no string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	w := a.sales[parent]
-	if w == nil {
-		return true
-	}
-	if last, ok := w.checked[no]; ok && now.Sub(last) < checkEvery {
+	if last, ok := a.checked[no]; ok && now.Sub(last) < checkEvery {
 		return false
 	}
-	w.checked[no] = now
+	a.markLocked(now, no)
 	return true
+}
+
+// queried marks attempts queried at now.
+func (a *attempts) queried(now time.Time, nos ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.markLocked(now, nos...)
+}
+
+func (a *attempts) markLocked(now time.Time, nos ...string) {
+	if a.checked == nil {
+		a.checked = map[string]time.Time{}
+	}
+	if len(a.checked) >= 256 { // forget what no longer throttles anything
+		for no, at := range a.checked {
+			if now.Sub(at) >= checkEvery {
+				delete(a.checked, no)
+			}
+		}
+	}
+	for _, no := range nos {
+		a.checked[no] = now
+	}
 }
 
 // note reports whether another NoteAttempt entry may be written for parent.
@@ -354,8 +374,10 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 // and ends paid. It is what the customer's result page calls: the
 // WeixinJSBridge callback and the /q/direct redirect are never taken as
 // the result. A final attempt is returned as stored, without a query; so
-// is an attempt CheckAttempt queried less than a second ago. With an error from QFPay the stored attempt is
-// returned along with it.
+// is an attempt queried less than a second ago, by CheckAttempt or by its
+// sale. The query of an attempt whose sale is over is background work
+// (it yields to running sales). With an error from QFPay the stored
+// attempt is returned along with it.
 func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Order, error) {
 	a, err := e.st.Get(outTradeNo)
 	if err != nil {
@@ -364,8 +386,11 @@ func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Or
 	if a.Parent == "" {
 		return a, fmt.Errorf("%w: %s", ErrNotAttempt, outTradeNo)
 	}
-	if a.State.Final() || !e.jsapi.due(a.Parent, a.OutTradeNo, e.s.Clock.Now()) {
+	if a.State.Final() || !e.jsapi.due(a.OutTradeNo, e.s.Clock.Now()) {
 		return a, nil
+	}
+	if !e.jsapi.watching(a.Parent) {
+		ctx = background(ctx)
 	}
 	rec, found, err := e.query(ctx, a.OutTradeNo)
 	if err != nil {
@@ -537,6 +562,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 	if err != nil {
 		return rec, false, false, err
 	}
+	e.jsapi.queried(e.s.Clock.Now(), ask[1:]...) // CheckAttempt need not ask again at once
 	for _, no := range ask[1:] {
 		r, ok := recs[no]
 		if !ok {

@@ -544,3 +544,58 @@ func TestJSAPICloseUnconfirmedEndsUnknown(t *testing.T) {
 		t.Errorf("mismatches = %+v, want the late attempt alone", ms)
 	}
 }
+
+// While the sale runs, its own query asks for every open attempt: a
+// result page checking just after it gets the stored state, no query of
+// its own.
+func TestJSAPICheckAttemptDuringTheSale(t *testing.T) {
+	r := newRig(t, nil)
+	g, _ := r.gated()
+	sale, ev := r.start(t, 300)
+	qr := waitQR(t, ev)
+	a := r.attempt(t, qr.OutTradeNo)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, n, _ := g.count(a.OutTradeNo); n >= 2 {
+			break // the sale has asked for it, and its first answer is in
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sale never asked for the attempt")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 3 {
+		if got, err := r.eng.CheckAttempt(context.Background(), a.OutTradeNo); err != nil || got.State != store.StateAwaiting {
+			t.Fatalf("CheckAttempt = %+v, %v", got, err)
+		}
+	}
+	if _, _, single := g.count(a.OutTradeNo); single != 0 {
+		t.Errorf("CheckAttempt queried the attempt %d times while the sale was asking for it", single)
+	}
+	sale.Cancel()
+	waitFinal(t, sale)
+}
+
+// Once the sale is over, nothing else queries its attempts: a result page
+// polling one that is still unknown asks QFPay at most once a second.
+func TestJSAPICheckAttemptAfterTheSale(t *testing.T) {
+	r := newRig(t, nil)
+	g, _ := r.gated()
+	sale, ev := r.start(t, 400)
+	qr := waitQR(t, ev)
+	a := r.attempt(t, qr.OutTradeNo)
+	g.cutOff(a.OutTradeNo)
+	sale.Cancel()
+	if final := waitFinal(t, sale); final.State != store.StateUnknown {
+		t.Fatalf("final = %+v", final)
+	}
+	g.cutOff("")
+	_, _, before := g.count(a.OutTradeNo)
+	for range 5 {
+		if got, err := r.eng.CheckAttempt(context.Background(), a.OutTradeNo); err != nil || got.State != store.StateUnknown {
+			t.Fatalf("CheckAttempt = %+v, %v", got, err)
+		}
+	}
+	if _, _, after := g.count(a.OutTradeNo); after-before != 1 {
+		t.Errorf("5 checks within a second queried QFPay %d times, want 1", after-before)
+	}
+}
