@@ -125,21 +125,24 @@ func (o object) str(name string) string {
 	return string(raw)
 }
 
-// int reads a field as an integer given as a number or a string of digits;
-// absent, null and "" are 0.
+// int reads a field as an integer given as a JSON integer or a string of
+// decimal digits; a trailing ".0" or ".00" is tolerated, any other
+// fraction or an exponent is not (amounts are whole minor units and are
+// never read through a float). Absent, null and "" are 0.
 func (o object) int(name string) (int64, error) {
 	s := strings.TrimSpace(o.str(name))
 	if s == "" {
 		return 0, nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
+	digits := s
+	if i := strings.IndexByte(s, '.'); i >= 0 && (s[i:] == ".0" || s[i:] == ".00") {
+		digits = s[:i]
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
 		return 0, fmt.Errorf("%w: %s is not an integer: %q", errUndecodable, name, s)
 	}
-	return int64(f), nil
+	return n, nil
 }
 
 // smallInt is int for fields that are small counters (page, cancel).
