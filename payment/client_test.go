@@ -652,8 +652,8 @@ func TestOpenID(t *testing.T) {
 		t.Errorf("%s %s", s.method, s.path)
 	}
 	wantForm(t, s.form, map[string]string{"code": "011QipnO1yMIla1VJdoO1FUrnO1Qipnv", "mchid": "M1"})
-	if s.header.Get("Content-Length") != "" || s.header.Get("Transfer-Encoding") != "" {
-		t.Errorf("GET with a body: %v", s.header)
+	if s.contentLength != 0 || len(s.transferEncoding) != 0 || len(s.body) != 0 {
+		t.Errorf("GET with a body: Content-Length %d, Transfer-Encoding %q, body %q", s.contentLength, s.transferEncoding, s.body)
 	}
 
 	if _, err := c.OpenID(context.Background(), " "); !errors.Is(err, ErrInvalidRequest) {

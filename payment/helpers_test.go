@@ -30,6 +30,11 @@ type seen struct {
 	header       http.Header
 	form         url.Values // the POST body, or the GET query
 	rawQuery     string
+	// The framing of the body as the server parsed it (the server takes
+	// Content-Length and Transfer-Encoding out of header).
+	contentLength    int64
+	transferEncoding []string
+	body             []byte // what the body held (read for every method)
 }
 
 // fake is a QFPay double for one test: it checks what every request
@@ -57,7 +62,13 @@ func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, s
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	t := f.t
-	s := seen{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), rawQuery: r.URL.RawQuery}
+	s := seen{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), rawQuery: r.URL.RawQuery,
+		contentLength: r.ContentLength, transferEncoding: slices.Clone(r.TransferEncoding)}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Errorf("%s: reading the body: %v", r.URL.Path, err)
+	}
+	s.body = body
 	if r.Method == http.MethodPost {
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			t.Errorf("%s: Content-Type %q", r.URL.Path, ct)
@@ -65,7 +76,6 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
 			t.Errorf("%s: POST with a query %q", r.URL.Path, r.URL.RawQuery)
 		}
-		body, _ := io.ReadAll(r.Body)
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			t.Errorf("%s: bad form body %q: %v", r.URL.Path, body, err)
