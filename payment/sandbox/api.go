@@ -145,7 +145,6 @@ func (s *Server) payment(r *http.Request, p params) reply {
 		rep["qrcode"] = s.publicBase(r) + payerPath(out)
 	} else {
 		o.payParams = s.newPayParams(now)
-		s.byPrepay[strings.TrimPrefix(o.payParams["package"], "prepay_id=")] = o
 		rep["pay_params"] = o.payParams
 	}
 	s.add(o)
@@ -215,7 +214,7 @@ func (s *Server) query(r *http.Request, p params) reply {
 
 	var hits []*order
 	for _, o := range s.list {
-		settle(o, now)
+		s.settle(o, now)
 		switch {
 		case len(syssns) > 0 && !contains(syssns, o.syssn),
 			len(outs) > 0 && !contains(outs, o.outTradeNo),
@@ -284,7 +283,7 @@ func (s *Server) cancelHandler(reversal bool) func(*http.Request, params) reply 
 		if o.orderType != "payment" {
 			return failure(codeNoSuchTxn, "a refund cannot be closed or reversed")
 		}
-		settle(o, now)
+		s.settle(o, now)
 		if o.amount != amount {
 			return failure(codeAmount, fmt.Sprintf("txamt %d is not the order's amount", amount))
 		}
@@ -299,6 +298,7 @@ func (s *Server) cancelHandler(reversal bool) func(*http.Request, params) reply 
 			if o.state == StatePending {
 				o.state = StateClosed
 			}
+			s.dirty = true
 			s.log.Info("order closed", "out_trade_no", o.outTradeNo, "syssn", o.syssn, "reversal", reversal)
 		}
 		return reply{
@@ -362,7 +362,7 @@ func (s *Server) refund(r *http.Request, p params) reply {
 	if o == nil || o.orderType != "payment" {
 		return failure(codeNoSuchTxn, "no payment with syssn "+syssn)
 	}
-	settle(o, now)
+	s.settle(o, now)
 	switch {
 	case o.state != StatePaid:
 		return failure(codeNotPaidYet, "the payment is not paid ("+string(o.state)+")")
@@ -378,6 +378,7 @@ func (s *Server) refund(r *http.Request, p params) reply {
 	}
 	s.add(rf)
 	o.refunded += amount
+	s.dirty = true
 	s.log.Info("refunded", "out_trade_no", out, "syssn", rf.syssn, "orig_syssn", o.syssn, "txamt", amount)
 	return reply{
 		"respcd": codeOK, "resperr": "success", "respmsg": "",

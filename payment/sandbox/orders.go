@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/qfpos/qfpos/payment"
@@ -105,17 +106,20 @@ type order struct {
 }
 
 // settle applies what time has done to a pending order: a PayAfter that
-// fell due before expiry pays it, else expiry expires it.
-func settle(o *order, now time.Time) {
+// fell due before expiry pays it, else expiry expires it. Call with s.mu
+// held.
+func (s *Server) settle(o *order, now time.Time) {
 	if o.state != StatePending {
 		return
 	}
 	if !o.payAt.IsZero() && !o.payAt.After(now) && o.payAt.Before(o.expires) {
 		o.state, o.paidAt, o.payAt = StatePaid, o.payAt, time.Time{}
+		s.dirty = true
 		return
 	}
 	if !now.Before(o.expires) {
 		o.state, o.payAt = StateExpired, time.Time{}
+		s.dirty = true
 	}
 }
 
@@ -190,6 +194,7 @@ func (s *Server) record(o *order) map[string]string {
 // runs do not collide in a kept order file. Call with s.mu held.
 func (s *Server) newSysSN(now time.Time) string {
 	s.seq++
+	s.dirty = true // seq is saved
 	return fmt.Sprintf("%s00030002%010d", now.Format("20060102"), s.snBase+s.seq)
 }
 
@@ -201,12 +206,23 @@ func randomSysSNBase() int64 {
 	return 1_000_000_000 + n.Int64()
 }
 
-// add stores a new order. Call with s.mu held.
+// add stores a new order, numbered with the seq of the syssn it was just
+// given. Call with s.mu held.
 func (s *Server) add(o *order) {
 	o.seq = s.seq
+	s.index(o)
+	s.dirty = true
+}
+
+// index files an order (new or loaded) under its out_trade_no, syssn and,
+// for 800207, the prepay_id of its pay_params. Call with s.mu held.
+func (s *Server) index(o *order) {
 	s.orders[o.outTradeNo] = o
 	s.bySysSN[o.syssn] = o
 	s.list = append(s.list, o)
+	if p := o.payParams["package"]; p != "" {
+		s.byPrepay[strings.TrimPrefix(p, "prepay_id=")] = o
+	}
 }
 
 // findPayment looks up a payment (not a refund) by out_trade_no and settles
@@ -216,7 +232,7 @@ func (s *Server) findPayment(outTradeNo string, now time.Time) (*order, error) {
 	if o == nil || o.orderType != "payment" {
 		return nil, fmt.Errorf("%w %q", ErrNoSuchOrder, outTradeNo)
 	}
-	settle(o, now)
+	s.settle(o, now)
 	return o, nil
 }
 
@@ -240,6 +256,7 @@ func (s *Server) payLocked(outTradeNo string, now time.Time) error {
 		return nil
 	case StatePending:
 		o.state, o.paidAt, o.payAt = StatePaid, now, time.Time{}
+		s.dirty = true
 		s.log.Info("paid", "out_trade_no", o.outTradeNo, "syssn", o.syssn, "txamt", o.amount, "txcurrcd", o.currency)
 		return nil
 	}
@@ -266,6 +283,7 @@ func (s *Server) declineLocked(outTradeNo string, now time.Time) error {
 		return nil
 	case StatePending:
 		o.state, o.payAt = StateDeclined, time.Time{}
+		s.dirty = true
 		s.log.Info("declined", "out_trade_no", o.outTradeNo, "syssn", o.syssn)
 		return nil
 	}
@@ -292,6 +310,7 @@ func (s *Server) PayAfter(outTradeNo string, d time.Duration) error {
 		return fmt.Errorf("%w: %q is %s", ErrOrderFinal, outTradeNo, o.state)
 	}
 	o.payAt = now.Add(d)
+	s.dirty = true
 	s.log.Info("pay scheduled", "out_trade_no", o.outTradeNo, "at", s.format(o.payAt))
 	return nil
 }
@@ -305,7 +324,7 @@ func (s *Server) Order(outTradeNo string) (OrderView, bool) {
 	if o == nil {
 		return OrderView{}, false
 	}
-	settle(o, s.now())
+	s.settle(o, s.now())
 	return s.view(o), true
 }
 
@@ -316,7 +335,7 @@ func (s *Server) Orders() []OrderView {
 	now := s.now()
 	out := make([]OrderView, 0, len(s.list))
 	for _, o := range s.list {
-		settle(o, now)
+		s.settle(o, now)
 		out = append(out, s.view(o))
 	}
 	return out

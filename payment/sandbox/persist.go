@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -40,8 +39,31 @@ type savedState struct {
 	Orders []savedOrder `json:"orders"`
 }
 
+// savedOrderOf is the saved form of an order.
+func savedOrderOf(o *order) savedOrder {
+	return savedOrder{
+		Seq: o.seq, SysSN: o.syssn, OutTradeNo: o.outTradeNo, OrderType: o.orderType, PayType: o.payType,
+		Amount: o.amount, Currency: o.currency, TxDtm: o.txdtm, UDID: o.udid, GoodsName: o.goodsName,
+		Created: o.created, Expires: o.expires, State: o.state, PayAt: o.payAt, PaidAt: o.paidAt,
+		Cancelled: o.cancelled, CancelSN: o.cancelSN, Refunded: o.refunded, OrigSysSN: o.origSysSN, PayParams: o.payParams,
+	}
+}
+
+// order is the order a saved one describes.
+func (v savedOrder) order() *order {
+	return &order{
+		seq: v.Seq, syssn: v.SysSN, outTradeNo: v.OutTradeNo, orderType: v.OrderType, payType: v.PayType,
+		amount: v.Amount, currency: v.Currency, txdtm: v.TxDtm, udid: v.UDID, goodsName: v.GoodsName,
+		created: v.Created, expires: v.Expires, state: v.State, payAt: v.PayAt, paidAt: v.PaidAt,
+		cancelled: v.Cancelled, cancelSN: v.CancelSN, refunded: v.Refunded, origSysSN: v.OrigSysSN, payParams: v.PayParams,
+	}
+}
+
 // load reads Config.StatePath, if it exists, into an empty server.
 func (s *Server) load() error {
+	if s.cfg.StatePath == "" {
+		return nil
+	}
 	b, err := os.ReadFile(s.cfg.StatePath)
 	if os.IsNotExist(err) {
 		return nil
@@ -57,49 +79,41 @@ func (s *Server) load() error {
 	defer s.mu.Unlock()
 	s.seq, s.snBase = st.Seq, st.SNBase
 	for _, v := range st.Orders {
-		o := &order{
-			seq: v.Seq, syssn: v.SysSN, outTradeNo: v.OutTradeNo, orderType: v.OrderType, payType: v.PayType,
-			amount: v.Amount, currency: v.Currency, txdtm: v.TxDtm, udid: v.UDID, goodsName: v.GoodsName,
-			created: v.Created, expires: v.Expires, state: v.State, payAt: v.PayAt, paidAt: v.PaidAt,
-			cancelled: v.Cancelled, cancelSN: v.CancelSN, refunded: v.Refunded, origSysSN: v.OrigSysSN, payParams: v.PayParams,
-		}
-		s.orders[o.outTradeNo] = o
-		s.bySysSN[o.syssn] = o
-		s.list = append(s.list, o)
-		if p := o.payParams["package"]; p != "" {
-			s.byPrepay[strings.TrimPrefix(p, "prepay_id=")] = o
-		}
+		s.index(v.order())
 	}
-	s.saved = b
+	s.saved, s.dirty = b, false
 	return nil
 }
 
-// persist writes the orders to Config.StatePath when they changed,
-// atomically (temporary file, fsync, rename), mode 0600.
+// persist writes the orders to Config.StatePath if they changed since
+// they were last saved or loaded, atomically (temporary file, fsync,
+// rename), mode 0600. While nothing changed it returns at once.
 func (s *Server) persist() {
 	if s.cfg.StatePath == "" {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.dirty {
+		return
+	}
 	st := savedState{Seq: s.seq, SNBase: s.snBase, Orders: make([]savedOrder, 0, len(s.list))}
 	for _, o := range s.list {
-		st.Orders = append(st.Orders, savedOrder{
-			Seq: o.seq, SysSN: o.syssn, OutTradeNo: o.outTradeNo, OrderType: o.orderType, PayType: o.payType,
-			Amount: o.amount, Currency: o.currency, TxDtm: o.txdtm, UDID: o.udid, GoodsName: o.goodsName,
-			Created: o.created, Expires: o.expires, State: o.state, PayAt: o.payAt, PaidAt: o.paidAt,
-			Cancelled: o.cancelled, CancelSN: o.cancelSN, Refunded: o.refunded, OrigSysSN: o.origSysSN, PayParams: o.payParams,
-		})
+		st.Orders = append(st.Orders, savedOrderOf(o))
 	}
-	b, err := json.Marshal(st)
-	if err != nil || bytes.Equal(b, s.saved) {
+	b, err := s.marshal(st)
+	if err != nil {
+		s.log.Error("cannot encode sandbox state", "err", err)
 		return
 	}
-	if err := writeFileAtomic(s.cfg.StatePath, b); err != nil {
-		s.log.Error("cannot save sandbox state", "path", s.cfg.StatePath, "err", err)
-		return
+	if !bytes.Equal(b, s.saved) {
+		if err := writeFileAtomic(s.cfg.StatePath, b); err != nil {
+			s.log.Error("cannot save sandbox state", "path", s.cfg.StatePath, "err", err)
+			return // still dirty: tried again after the next request
+		}
+		s.saved = b
 	}
-	s.saved = b
+	s.dirty = false
 }
 
 func writeFileAtomic(path string, b []byte) error {

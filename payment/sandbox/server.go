@@ -87,6 +87,12 @@ type Server struct {
 	openids  map[string]bool
 	faults   map[string][]Fault
 	saved    []byte // what StatePath holds
+	// dirty says the orders (or seq) changed since they were last saved
+	// or loaded; persist does nothing while it is false.
+	dirty bool
+	// marshal serialises the state for StatePath (json.Marshal; a seam
+	// for tests).
+	marshal func(any) ([]byte, error)
 }
 
 // New returns a Server for cfg, not yet listening anywhere. A StatePath
@@ -132,6 +138,7 @@ func newServer(cfg Config) *Server {
 		openids:  map[string]bool{},
 		faults:   map[string][]Fault{},
 		done:     make(chan struct{}),
+		marshal:  json.Marshal,
 	}
 	s.routes()
 	return s
@@ -162,7 +169,8 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// ServeHTTP serves the QFPay API, the payer pages and the control API.
+// ServeHTTP serves the QFPay API, the payer pages and the control API,
+// then saves the orders to Config.StatePath if the request changed them.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 	s.persist()
