@@ -9,15 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/payment"
 )
-
-// exponents are the currencies QFPay takes (§8) and their minor-unit
-// digits (ISO 4217 / CLDR, as package money has them).
-var exponents = map[string]int{
-	"AED": 2, "AUD": 2, "CAD": 2, "CNY": 2, "EUR": 2, "HKD": 2, "IDR": 0,
-	"JPY": 0, "MMK": 0, "MYR": 2, "SGD": 2, "THB": 2, "USD": 2,
-}
 
 var outTradeNoRE = regexp.MustCompile(`^[A-Za-z0-9_|*-]{1,128}$`)
 
@@ -86,8 +80,8 @@ func (s *Server) payment(r *http.Request, p params) reply {
 		return rep
 	}
 	currency := p["txcurrcd"]
-	if _, ok := exponents[currency]; !ok {
-		return failure(codeParam, "txcurrcd must be one of AED AUD CAD CNY EUR HKD IDR JPY MMK MYR SGD THB USD, got "+strconv.Quote(currency))
+	if c, err := money.Lookup(currency); err != nil || c.Code != currency { // exactly, upper case
+		return failure(codeParam, "txcurrcd must be one of "+strings.Join(money.Currencies, " ")+" (§8), got "+strconv.Quote(currency))
 	}
 	out := p["out_trade_no"]
 	if rep := checkOutTradeNo(out); rep != nil {

@@ -208,7 +208,7 @@ func TestPaymentAnswer(t *testing.T) {
 		t.Errorf("qrcode %q is not URL-escaped", qr)
 	}
 	resp2, page := e.page("GET", qr, nil)
-	if resp2.StatusCode != 200 || !strings.Contains(page, "HKD 12.34") {
+	if resp2.StatusCode != 200 || !strings.Contains(page, "HK$12.34") {
 		t.Errorf("qrcode page: HTTP %d\n%s", resp2.StatusCode, page)
 	}
 }

@@ -223,7 +223,7 @@ func TestClientJSAPI(t *testing.T) {
 	}
 	direct := c.DirectURL(*r.PayParams, payment.DirectInfo{MerchantName: "Noodle Bar", Amount: 4200, Currency: "HKD", GoodsName: "Noodles", RedirectURL: "https://shop.example/thanks"})
 	resp, body = e.page("GET", direct, nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, "Noodle Bar") || !strings.Contains(body, "HKD 42.00") {
+	if resp.StatusCode != 200 || !strings.Contains(body, "Noodle Bar") || !strings.Contains(body, "HK$42.00") {
 		t.Fatalf("DirectURL page: HTTP %d\n%s", resp.StatusCode, body)
 	}
 	resp, _ = e.page("POST", direct, url.Values{"action": {"pay"}})

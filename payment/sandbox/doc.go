@@ -112,8 +112,8 @@
 // # Payer page
 //
 // GET /sandbox/pay/{out_trade_no} is a phone-sized page with the
-// merchant name, the amount in major units with its currency ("HKD
-// 12.50"), the goods name, the state and, while the order is pending,
+// merchant name, the amount in major units as package money formats it
+// ("HK$12.50"), the goods name, the state and, while the order is pending,
 // big Pay and Decline buttons that POST action=pay or action=decline and
 // show the result (HTTP 409 when the order is closed, expired or settled
 // already). GET /sandbox/ lists every order with links to these pages.

@@ -190,8 +190,8 @@ func TestDirectPage(t *testing.T) {
 		status int
 		words  []string
 	}{
-		{"shows the order", nil, 200, []string{"Pet Shop", "HKD 12.34", "Dog food", `name="viewport"`, `value="pay"`, `value="decline"`}},
-		{"goods_name is optional", func(v url.Values) { v.Del("goods_name") }, 200, []string{"HKD 12.34"}},
+		{"shows the order", nil, 200, []string{"Pet Shop", "HK$12.34", "Dog food", `name="viewport"`, `value="pay"`, `value="decline"`}},
+		{"goods_name is optional", func(v url.Values) { v.Del("goods_name") }, 200, []string{"HK$12.34"}},
 		{"missing parameters", func(v url.Values) { v.Del("mchntnm"); v.Del("paySign"); v.Del("redirect_url") }, 400, []string{"mchntnm", "paySign", "redirect_url"}},
 		{"nothing at all", func(v url.Values) {
 			for k := range v {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/qfpos/qfpos/money"
 )
 
 // payerPath is the path of an order's payer page, the target of its qrcode.
@@ -15,26 +17,15 @@ func payerPath(outTradeNo string) string {
 	return "/sandbox/pay/" + url.PathEscape(outTradeNo)
 }
 
-// formatAmount writes minor units in major units with the currency code,
-// e.g. 123456 HKD → "HKD 1,234.56", 500 JPY → "JPY 500".
+// formatAmount writes minor units for people, as package money does:
+// 123456 HKD → "HK$1,234.56", 500 JPY → "¥500", 500 MMK → "MMK 500".
 func formatAmount(amount int64, currency string) string {
-	exp := exponents[currency]
-	digits := strconv.FormatInt(amount, 10)
-	for len(digits) <= exp {
-		digits = "0" + digits
+	c, err := money.Lookup(currency)
+	if err != nil || c.Code != currency {
+		// Not a currency the sandbox takes (a hand-edited state file).
+		return strconv.FormatInt(amount, 10) + " " + currency + " (minor units)"
 	}
-	whole, frac := digits[:len(digits)-exp], digits[len(digits)-exp:]
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if exp > 0 {
-		b.WriteString("." + frac)
-	}
-	return currency + " " + b.String()
+	return c.Format(amount)
 }
 
 var stateText = map[State]string{

@@ -14,14 +14,16 @@ func TestFormatAmount(t *testing.T) {
 		currency string
 		want     string
 	}{
-		{1234, "HKD", "HKD 12.34"},
-		{5, "HKD", "HKD 0.05"},
-		{100, "USD", "USD 1.00"},
-		{123456789, "HKD", "HKD 1,234,567.89"},
-		{1500, "JPY", "JPY 1,500"},
-		{999, "JPY", "JPY 999"},
+		{1234, "HKD", "HK$12.34"},
+		{5, "HKD", "HK$0.05"},
+		{100, "USD", "$1.00"},
+		{123456789, "HKD", "HK$1,234,567.89"},
+		{1500, "JPY", "¥1,500"},
+		{999, "JPY", "¥999"},
 		{100000, "IDR", "IDR 100,000"},
-		{99999999999, "CNY", "CNY 999,999,999.99"},
+		{99999999999, "CNY", "CN¥999,999,999.99"},
+		{1250, "SGD", "SGD 12.50"},
+		{1250, "XYZ", "1250 XYZ (minor units)"},
 	}
 	for _, tt := range tests {
 		if got := formatAmount(tt.amount, tt.currency); got != tt.want {
@@ -38,7 +40,7 @@ func TestPayerPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, w := range []string{"Kowloon Coffee", "HKD 12.34", "Flat white", "Waiting for payment", `name="viewport"`, `value="pay"`, `value="decline"`, "SANDBOX", "2026-03-14 10:30:00"} {
+	for _, w := range []string{"Kowloon Coffee", "HK$12.34", "Flat white", "Waiting for payment", `name="viewport"`, `value="pay"`, `value="decline"`, "SANDBOX", "2026-03-14 10:30:00"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("page lacks %q\n%s", w, body)
 		}
@@ -58,7 +60,7 @@ func TestPayerPage(t *testing.T) {
 
 	// Refunds show.
 	wantCode(t, e.refund(str(e.record("P1"), "syssn"), "P1-R", 234), "0000")
-	if _, body = e.page("GET", qr, nil); !strings.Contains(body, "Refunded: HKD 2.34") {
+	if _, body = e.page("GET", qr, nil); !strings.Contains(body, "Refunded: HK$2.34") {
 		t.Errorf("refund not shown\n%s", body)
 	}
 
@@ -140,7 +142,7 @@ func TestIndexPage(t *testing.T) {
 	e.create("I2", 250)
 	_, body := e.page("GET", e.url+"/sandbox/", nil)
 	i1, i2 := strings.Index(body, `href="/sandbox/pay/I1"`), strings.Index(body, `href="/sandbox/pay/I2"`)
-	if i1 < 0 || i2 < 0 || i2 > i1 || !strings.Contains(body, "HKD 2.50") {
+	if i1 < 0 || i2 < 0 || i2 > i1 || !strings.Contains(body, "HK$2.50") {
 		t.Errorf("index (newest first, linked)\n%s", body)
 	}
 }
