@@ -383,10 +383,7 @@ func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object
 // verifyAnswer checks a response X-QF-SIGN: MD5(raw body + key) (§3, V2),
 // or its SHA256 counterpart when the Client signs with SHA256.
 func (c *Client) verifyAnswer(raw []byte, sig string) bool {
-	if VerifyBody(raw, sig, c.key) {
-		return true
-	}
-	return c.signType == SignSHA256 && EqualSignatures(strings.TrimSpace(sig), Digest(string(raw)+c.key, SignSHA256))
+	return VerifyBody(raw, sig, c.key) || (c.signType == SignSHA256 && verifyBodyAs(raw, sig, c.key, SignSHA256))
 }
 
 // sendTrace follows one attempt through net/http to tell, when it fails,

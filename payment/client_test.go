@@ -775,14 +775,23 @@ func TestVerifyNotification(t *testing.T) {
 
 func TestResponseSignature(t *testing.T) {
 	const body = `{"respcd":"0000","data":[]}`
+	sha := Digest(body+testKey, SignSHA256)
 	tests := []struct {
 		name, sig string
+		signType  SignType
 		warn      bool
 	}{
-		{"valid", BodySignature([]byte(body), testKey), false},
-		{"valid lower-case", strings.ToLower(BodySignature([]byte(body), testKey)), false},
-		{"absent", "", false},
-		{"wrong", BodySignature([]byte(body+" "), testKey), true},
+		{"valid", BodySignature([]byte(body), testKey), SignMD5, false},
+		{"valid lower-case", strings.ToLower(BodySignature([]byte(body), testKey)), SignMD5, false},
+		{"valid padded", " " + BodySignature([]byte(body), testKey) + " ", SignMD5, false},
+		{"absent", "", SignMD5, false},
+		{"wrong", BodySignature([]byte(body+" "), testKey), SignMD5, true},
+		{"SHA256 for an MD5 client", sha, SignMD5, true},
+		// A SHA256 client accepts either algorithm.
+		{"SHA256", sha, SignSHA256, false},
+		{"SHA256 lower-case padded", " " + strings.ToLower(sha) + "\t", SignSHA256, false},
+		{"MD5 for a SHA256 client", BodySignature([]byte(body), testKey), SignSHA256, false},
+		{"wrong SHA256", Digest(body+" "+testKey, SignSHA256), SignSHA256, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -792,6 +801,7 @@ func TestResponseSignature(t *testing.T) {
 				}
 				reply(w, body)
 			})
+			f.signType = tt.signType
 			var logs logBuffer
 			c, _ := f.client(WithLogger(debugLogger(&logs)))
 			if _, err := c.Query(context.Background(), QueryRequest{SysSN: []string{"S"}}); err != nil {

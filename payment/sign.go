@@ -74,18 +74,25 @@ func Digest(s string, t SignType) string {
 // BodySignature is QFPay's signature of a raw response or notification body:
 // upper-case hex MD5(body + key) (qfpay-api.md §3, §6, vector V2).
 func BodySignature(body []byte, key string) string {
-	h := md5.New()
-	h.Write(body)
-	h.Write([]byte(key))
-	return strings.ToUpper(hex.EncodeToString(h.Sum(nil)))
+	return bodyDigest(body, key, SignMD5)
 }
 
-// VerifyBody reports whether sig (any case) is the MD5 signature of the raw
-// body with key, comparing in constant time.
+// VerifyBody reports whether sig (any case, surrounding spaces ignored)
+// is the MD5 signature of the raw body with key, comparing in constant
+// time.
 func VerifyBody(body []byte, sig, key string) bool {
-	want := BodySignature(body, key)
-	got := strings.ToUpper(strings.TrimSpace(sig))
-	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+	return verifyBodyAs(body, sig, key, SignMD5)
+}
+
+// bodyDigest is Digest(body + key, t): BodySignature, or its SHA256
+// counterpart.
+func bodyDigest(body []byte, key string, t SignType) string {
+	return Digest(string(body)+key, t)
+}
+
+// verifyBodyAs is VerifyBody for the algorithm t.
+func verifyBodyAs(body []byte, sig, key string, t SignType) bool {
+	return EqualSignatures(bodyDigest(body, key, t), strings.TrimSpace(sig))
 }
 
 // EqualSignatures compares two hex signatures case-insensitively in
