@@ -215,7 +215,7 @@ func TestPaymentAnswer(t *testing.T) {
 
 func TestReuseOfOutTradeNo(t *testing.T) {
 	e := newEnv(t, Config{})
-	m := e.create("R1", 1000)
+	e.create("R1", 1000)
 	wantCode(t, e.call(req{path: "/trade/v1/payment", body: e.payParams("R1", 1000)}), "1102")
 	wantCode(t, e.call(req{path: "/trade/v1/payment", body: e.payParams("R1", 999)}), "1102")
 	wantCode(t, e.cancel("/trade/v1/close", "R1", 1000), "0000")
@@ -230,7 +230,6 @@ func TestReuseOfOutTradeNo(t *testing.T) {
 	wantCode(t, e.refund(str(r2, "syssn"), "RF1", 100), "0000")
 	wantCode(t, e.refund(str(r2, "syssn"), "RF1", 100), "1102") // a refund's number, again
 	wantCode(t, e.call(req{path: "/trade/v1/payment", body: e.payParams("RF1", 1000)}), "1102")
-	_ = m
 	if o, _ := e.s.Order("R2"); o.Refunded != 100 {
 		t.Errorf("refunded %d, want 100", o.Refunded)
 	}
@@ -635,4 +634,58 @@ func TestLocation(t *testing.T) {
 	if u.Path != "/sandbox/pay/L" {
 		t.Errorf("qrcode path %s", u.Path)
 	}
+}
+
+// TestAnswerValueTypes pins what doc.go says of the answers: every value
+// is a string but a query's page, page_size and data and a payment's
+// pay_params, whose own values are strings.
+func TestAnswerValueTypes(t *testing.T) {
+	e := newEnv(t, Config{})
+	allStrings := func(what string, m map[string]any) {
+		t.Helper()
+		for k, v := range m {
+			if _, ok := v.(string); !ok {
+				t.Errorf("%s: %s is %T", what, k, v)
+			}
+		}
+	}
+	check := func(what string, m map[string]any) {
+		t.Helper()
+		for k, v := range m {
+			switch k {
+			case "page", "page_size":
+				if _, ok := v.(float64); !ok {
+					t.Errorf("%s: %s is %T, want a number", what, k, v)
+				}
+			case "data":
+				for _, r := range v.([]any) {
+					allStrings(what+" record", r.(map[string]any))
+				}
+			case "pay_params":
+				allStrings(what+" pay_params", v.(map[string]any))
+			default:
+				if _, ok := v.(string); !ok {
+					t.Errorf("%s: %s is %T", what, k, v)
+				}
+			}
+		}
+	}
+	m := e.create("T1", 1000)
+	check("payment", m)
+	must(t, e.s.Pay("T1"))
+	check("refund", e.refund(str(m, "syssn"), "T1R", 100))
+	e.create("T2", 500)
+	check("close", e.cancel("/trade/v1/close", "T2", 500))
+	check("refused", e.cancel("/trade/v1/close", "T1", 1000))
+	code := e.oauthCode()
+	o := e.openID(code)
+	check("openid", o)
+	p := e.payParams("T3", 100)
+	p["pay_type"], p["sub_openid"] = "800207", str(o, "openid")
+	check("800207 payment", e.call(req{path: "/trade/v1/payment", body: p}))
+	q := e.query(map[string]string{})
+	if len(q["data"].([]any)) != 4 {
+		t.Errorf("query %v", q)
+	}
+	check("query", q)
 }

@@ -19,9 +19,10 @@
 // (5A4DB0C5A4DB0C5A4DB0C5A4DB0C5A4D) and the client key DefaultClientKey
 // (C11E47E0C11E47E0C11E47E0C11E47E0), wants no mchid (and refuses one),
 // shows DefaultMerchantName, uses time.Now and time.Local, and listens
-// (Start) on 127.0.0.1 on a free port. Everything is in memory: a restart
-// forgets every order. syssn sequences start at a random point so numbers
-// from separate runs do not collide in a kept order file.
+// (Start) on 127.0.0.1 on a free port. Orders are kept in memory, so a
+// restart forgets them, unless Config.StatePath names a file to keep them
+// in. syssn sequences start at a random point so numbers from separate
+// runs do not collide in a kept order file.
 //
 // # The API
 //
@@ -30,8 +31,10 @@
 // with X-QF-SIGNTYPE: SHA256) of every non-empty parameter, form body and
 // query string together, sorted by name, joined as name=value with "&",
 // followed by the client key (payment.Sign). Answers are HTTP 200 JSON
-// with string values, and carry X-QF-SIGN = payment.BodySignature of the
-// raw body (§3), errors included.
+// objects whose values are strings, except a query's page and page_size
+// (numbers) and data (a list of records, all strings), and a payment's
+// pay_params (an object of strings). They carry X-QF-SIGN =
+// payment.BodySignature of the raw body (§3), errors included.
 //
 //	POST /trade/v1/payment        create an 800201 (qrcode) or 800207 (pay_params) order
 //	POST /trade/v1/query          records by syssn / out_trade_no lists, pay_type, respcd,

@@ -35,9 +35,10 @@ const (
 	// default 1s, in whole seconds), as QFPay does over 100 req/s or
 	// 400 req/min (§9). Never processed.
 	FaultRateLimit FaultKind = "rate_limit"
-	// FaultMalformed answers HTTP 200 with a body that is not valid JSON:
-	// the first half of the real answer when processed, else a broken
-	// fragment. The X-QF-SIGN header is that of the full answer.
+	// FaultMalformed answers HTTP 200 with a body that is not valid JSON.
+	// Processed, it is the first half of the real answer, with the
+	// X-QF-SIGN of the full answer (so it does not verify); unprocessed,
+	// a broken fragment without X-QF-SIGN.
 	FaultMalformed FaultKind = "malformed"
 	// FaultDrop reads the request, then closes the connection without
 	// sending a byte: the client sees an error, not a response. With

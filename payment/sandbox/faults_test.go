@@ -63,6 +63,10 @@ func TestPaymentFaults(t *testing.T) {
 					if jerr == nil {
 						t.Errorf("body %s is valid JSON", body)
 					}
+					// Processed: the signature of the full answer; else none.
+					if sig := resp.Header.Get("X-QF-SIGN"); (sig != "") != tt.fault.Processed || payment.VerifyBody(body, sig, e.key) {
+						t.Errorf("X-QF-SIGN %q on a malformed answer (processed %v)", sig, tt.fault.Processed)
+					}
 				case "":
 					if jerr == nil && m["respcd"] != nil {
 						t.Errorf("a %d answer carries respcd: %s", tt.status, body)

@@ -144,7 +144,11 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string)
 func (s *Server) payerPage(w http.ResponseWriter, r *http.Request) {
 	out := r.PathValue("out_trade_no")
 	if o, ok := s.Order(out); !ok || o.OrderType != "payment" {
-		s.errorPage(w, http.StatusNotFound, "No such order", "The sandbox has no payment "+strconv.Quote(out)+". It keeps orders in memory only: was it restarted?")
+		hint := " It keeps orders in memory only: was it restarted?"
+		if s.cfg.StatePath != "" {
+			hint = " Was the QR code made by another sandbox?"
+		}
+		s.errorPage(w, http.StatusNotFound, "No such order", "The sandbox has no payment "+strconv.Quote(out)+"."+hint)
 		return
 	}
 	v := payView{Merchant: s.cfg.MerchantName, Action: payerPath(out)}

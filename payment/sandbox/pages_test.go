@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,8 +109,14 @@ func TestPayerPage(t *testing.T) {
 	}
 
 	resp, body = e.page("GET", e.url+"/sandbox/pay/NOPE", nil)
-	if resp.StatusCode != 404 || !strings.Contains(body, "NOPE") {
+	if resp.StatusCode != 404 || !strings.Contains(body, "NOPE") || !strings.Contains(body, "in memory only") {
 		t.Errorf("unknown order: HTTP %d\n%s", resp.StatusCode, body)
+	}
+	// A sandbox that keeps its orders in a file does not blame a restart.
+	e2 := newEnv(t, Config{StatePath: filepath.Join(t.TempDir(), "sandbox.json")})
+	resp, body = e2.page("GET", e2.url+"/sandbox/pay/NOPE", nil)
+	if resp.StatusCode != 404 || !strings.Contains(body, "NOPE") || strings.Contains(body, "in memory") {
+		t.Errorf("unknown order with StatePath: HTTP %d\n%s", resp.StatusCode, body)
 	}
 	resp, _ = e.page("GET", e.url+"/sandbox/pay/P1-R", nil)
 	if resp.StatusCode != 404 {

@@ -64,8 +64,8 @@ type Config struct {
 
 // Server is a fake QFPay Open API. It implements http.Handler; use it
 // with New and your own listener (or httptest), or with Start. All state
-// is in memory and guarded by one mutex, so a Server is safe for
-// concurrent use.
+// is in memory (the orders also in Config.StatePath, when set) and
+// guarded by one mutex, so a Server is safe for concurrent use.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
