@@ -32,7 +32,7 @@ func TestWeChatPaid(t *testing.T) {
 	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
 	visited := strings.Join(ph.visited(), "\n")
 	mustContain(t, "redirect chain", visited, "/tool/v1/get_weixin_oauth_code?", "/jsapi/"+qr.OutTradeNo+"/callback?code=", "/q/direct?")
-	mustContain(t, "/q/direct page", body, "Tea House", "HKD 12.50", "Oolong tea")
+	mustContain(t, "/q/direct page", body, "Tea House", "HK$12.50", "Oolong tea")
 	direct := resp.Request.URL.Query()
 	for _, k := range []string{"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"} {
 		if direct.Get(k) == "" {
