@@ -33,11 +33,14 @@ const (
 	maxAttemptsPerSale = 20
 	// maxNotesPerSale bounds the failed tries NoteAttempt records.
 	maxNotesPerSale = 20
-	// checkEvery is how often QFPay is asked about one attempt: a
-	// CheckAttempt within it of the last query — its own, or the sale's
-	// (a result page reloaded over and over, or polling while the sale
-	// polls too) — gets the stored state, which that query recorded.
+	// checkEvery is how often CheckAttempt asks QFPay about one attempt.
+	// Within it of its own last query (a result page reloaded over and
+	// over) it returns the stored state; within it of its sale's query,
+	// the state the sale's next query records, without a query of its own.
 	checkEvery = time.Second
+	// saleAnswerWait bounds how long CheckAttempt waits for the next
+	// query of the sale (its poll interval, within the request budget).
+	saleAnswerWait = 5 * time.Second
 	// unknownQueries is how often StartAttempt asks QFPay after an unknown
 	// answer before it gives up and leaves the attempt to the sale.
 	unknownQueries = 3
@@ -63,8 +66,14 @@ var (
 // attempts, with their attempts. Its zero value is ready to use.
 type attempts struct {
 	mu      sync.Mutex
-	sales   map[string]*watched  // by the out_trade_no of the sale's 800201 order
-	checked map[string]time.Time // when each attempt was last queried, sale or not (recent ones only)
+	sales   map[string]*watched // by the out_trade_no of the sale's 800201 order
+	checked map[string]asked    // when each attempt was last queried, sale or not (recent ones only)
+}
+
+// asked is when an attempt was last queried, and whether by its sale.
+type asked struct {
+	at     time.Time
+	bySale bool
 }
 
 // watched is one running sale's attempts.
@@ -73,6 +82,7 @@ type watched struct {
 	closed   bool           // the sale is ending: no new attempts
 	inflight sync.WaitGroup // StartAttempts between saving an attempt and recording QFPay's answer
 	wake     chan struct{}  // closed (and replaced) when an attempt settles
+	answer   chan struct{}  // closed once the sale's next query of its attempts is answered and recorded (or at its end)
 	notes    int            // NoteAttempt entries written
 }
 
@@ -84,7 +94,7 @@ func (a *attempts) watch(parent string) {
 		a.sales = map[string]*watched{}
 	}
 	if a.sales[parent] == nil {
-		a.sales[parent] = &watched{wake: make(chan struct{})}
+		a.sales[parent] = &watched{wake: make(chan struct{}), answer: make(chan struct{})}
 	}
 }
 
@@ -156,38 +166,62 @@ func (a *attempts) kick(parent string) {
 	}
 }
 
-// due reports whether attempt no may be queried now (it was not in the
-// last checkEvery), and if so marks it queried at now.
-func (a *attempts) due(no string, now time.Time) bool {
+// due tells CheckAttempt what to do about attempt no of parent at now:
+// query QFPay (nobody did in the last checkEvery; it is marked queried
+// now), wait for answer — the next answer of the sale that queried it
+// meanwhile — or neither (CheckAttempt did: the stored state stands).
+func (a *attempts) due(parent, no string, now time.Time) (query bool, answer <-chan struct{}) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if last, ok := a.checked[no]; ok && now.Sub(last) < checkEvery {
-		return false
+	if last, ok := a.checked[no]; ok && now.Sub(last.at) < checkEvery {
+		if w := a.sales[parent]; last.bySale && w != nil {
+			return false, w.answer
+		}
+		return false, nil
 	}
-	a.markLocked(now, no)
-	return true
+	a.markLocked(now, false, no)
+	return true, nil
 }
 
-// queried marks attempts queried at now.
-func (a *attempts) queried(now time.Time, nos ...string) {
+// asking is called by the sale of parent as it queries its attempts: it
+// returns the channel to close once the answer is recorded (see queried),
+// which those waiting for the sale's next query wait for.
+func (a *attempts) asking(parent string) chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.markLocked(now, nos...)
+	w := a.sales[parent]
+	if w == nil || w.closed {
+		return nil
+	}
+	ch := w.answer
+	w.answer = make(chan struct{})
+	return ch
 }
 
-func (a *attempts) markLocked(now time.Time, nos ...string) {
+// queried records that the sale's query of attempts nos, begun with
+// asking (which returned answer), was answered and recorded at now.
+func (a *attempts) queried(answer chan struct{}, now time.Time, nos ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.markLocked(now, true, nos...)
+	if answer != nil {
+		close(answer)
+	}
+}
+
+func (a *attempts) markLocked(now time.Time, bySale bool, nos ...string) {
 	if a.checked == nil {
-		a.checked = map[string]time.Time{}
+		a.checked = map[string]asked{}
 	}
 	if len(a.checked) >= 256 { // forget what no longer throttles anything
-		for no, at := range a.checked {
-			if now.Sub(at) >= checkEvery {
+		for no, last := range a.checked {
+			if now.Sub(last.at) >= checkEvery {
 				delete(a.checked, no)
 			}
 		}
 	}
 	for _, no := range nos {
-		a.checked[no] = now
+		a.checked[no] = asked{at: now, bySale: bySale}
 	}
 }
 
@@ -211,6 +245,9 @@ func (a *attempts) end(parent string) []string {
 	if w == nil {
 		a.mu.Unlock()
 		return nil
+	}
+	if !w.closed {
+		close(w.answer) // the sale queries no more: nobody waits for its next query
 	}
 	w.closed = true
 	a.mu.Unlock()
@@ -374,10 +411,12 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 // and ends paid. It is what the customer's result page calls: the
 // WeixinJSBridge callback and the /q/direct redirect are never taken as
 // the result. A final attempt is returned as stored, without a query; so
-// is an attempt queried less than a second ago, by CheckAttempt or by its
-// sale. The query of an attempt whose sale is over is background work
-// (it yields to running sales). With an error from QFPay the stored
-// attempt is returned along with it.
+// is an attempt CheckAttempt queried less than a second ago. One its sale
+// queried less than a second ago is returned as the sale's next query
+// records it (the sale asks for all its attempts in one query), without
+// a query of its own. The query of an attempt whose sale is over is
+// background work (it yields to running sales). With an error from QFPay
+// the stored attempt is returned along with it.
 func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Order, error) {
 	a, err := e.st.Get(outTradeNo)
 	if err != nil {
@@ -386,7 +425,21 @@ func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Or
 	if a.Parent == "" {
 		return a, fmt.Errorf("%w: %s", ErrNotAttempt, outTradeNo)
 	}
-	if a.State.Final() || !e.jsapi.due(a.OutTradeNo, e.s.Clock.Now()) {
+	if a.State.Final() {
+		return a, nil
+	}
+	query, answer := e.jsapi.due(a.Parent, a.OutTradeNo, e.s.Clock.Now())
+	if !query {
+		if answer != nil {
+			select {
+			case <-answer:
+			case <-ctx.Done():
+			case <-e.s.Clock.After(saleAnswerWait):
+			}
+			if a2, err := e.st.Get(outTradeNo); err == nil {
+				a = a2
+			}
+		}
 		return a, nil
 	}
 	if !e.jsapi.watching(a.Parent) {
@@ -558,11 +611,12 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 			ask = append(ask, no)
 		}
 	}
+	answer := e.jsapi.asking(parent)
 	recs, err := e.queryMany(ctx, ask)
 	if err != nil {
+		e.jsapi.queried(answer, e.s.Clock.Now(), ask[1:]...)
 		return rec, false, false, err
 	}
-	e.jsapi.queried(e.s.Clock.Now(), ask[1:]...) // CheckAttempt need not ask again at once
 	for _, no := range ask[1:] {
 		r, ok := recs[no]
 		if !ok {
@@ -578,6 +632,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 			continue
 		}
 		if a, _ = e.settle(a, to, "query: "+string(st), &r); a != nil && a.State == store.StatePaid {
+			e.jsapi.queried(answer, e.s.Clock.Now(), ask[1:]...)
 			var prec *payment.Record // what the same query says of the 800201 order
 			if r, ok := recs[parent]; ok {
 				prec = &r
@@ -586,6 +641,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 			return rec, false, true, nil
 		}
 	}
+	e.jsapi.queried(answer, e.s.Clock.Now(), ask[1:]...) // its answer is recorded: CheckAttempt takes it
 	rec, found = recs[parent]
 	return rec, found, false, nil
 }

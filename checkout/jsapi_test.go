@@ -546,8 +546,8 @@ func TestJSAPICloseUnconfirmedEndsUnknown(t *testing.T) {
 }
 
 // While the sale runs, its own query asks for every open attempt: a
-// result page checking just after it gets the stored state, no query of
-// its own.
+// result page checking just after it gets what the sale's next query
+// records, without a query of its own.
 func TestJSAPICheckAttemptDuringTheSale(t *testing.T) {
 	r := newRig(t, nil)
 	g, _ := r.gated()
@@ -568,11 +568,20 @@ func TestJSAPICheckAttemptDuringTheSale(t *testing.T) {
 			t.Fatalf("CheckAttempt = %+v, %v", got, err)
 		}
 	}
+	// The customer pays and lands on the result page: it gets what the
+	// sale's next query says, not the state stored before the payment.
+	if err := r.srv.Pay(a.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.eng.CheckAttempt(context.Background(), a.OutTradeNo); err != nil || got.State != store.StatePaid {
+		t.Errorf("CheckAttempt just after paying = %+v, %v, want paid", got, err)
+	}
 	if _, _, single := g.count(a.OutTradeNo); single != 0 {
 		t.Errorf("CheckAttempt queried the attempt %d times while the sale was asking for it", single)
 	}
-	sale.Cancel()
-	waitFinal(t, sale)
+	if final := waitFinal(t, sale); final.PaidOutTradeNo != a.OutTradeNo {
+		t.Errorf("final = %+v", final)
+	}
 }
 
 // Once the sale is over, nothing else queries its attempts: a result page
