@@ -226,28 +226,43 @@ func background(ctx context.Context) context.Context {
 	return context.WithValue(ctx, backgroundKey{}, true)
 }
 
-// query asks QFPay for one order by out_trade_no, within the engine's
-// share of the merchant's rate limit. found is false when QFPay has no
-// record of it (yet).
+// query asks QFPay for one order by out_trade_no (see queryMany). found
+// is false when QFPay has no record of it (yet).
 func (e *Engine) query(ctx context.Context, outTradeNo string) (rec payment.Record, found bool, err error) {
+	recs, err := e.queryMany(ctx, []string{outTradeNo})
+	rec, found = recs[outTradeNo]
+	return rec, found, err
+}
+
+// queryMany asks QFPay about orders by out_trade_no in one query, within
+// the engine's share of the merchant's rate limit, and returns the record
+// of each that QFPay has, by out_trade_no: its payment record, or for a
+// refund (looked up by its own number) the refund record.
+func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
 	if err := e.throttle(ctx); err != nil {
-		return rec, false, err
+		return nil, err
 	}
-	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: []string{outTradeNo}})
+	req := payment.QueryRequest{OutTradeNo: nos}
+	if len(nos) > 1 {
+		req.PageSize = payment.MaxPageSize
+	}
+	resp, err := e.gw.Query(ctx, req)
 	if err != nil {
-		return rec, false, err
+		return nil, err
 	}
+	want := make(map[string]bool, len(nos))
+	for _, no := range nos {
+		want[no] = true
+	}
+	isPayment := func(r payment.Record) bool { return r.OrderType == "" || r.OrderType == "payment" }
+	out := make(map[string]payment.Record, len(nos))
 	for _, r := range resp.Records {
-		if r.OutTradeNo == outTradeNo && (r.OrderType == "" || r.OrderType == "payment") {
-			return r, true, nil
+		if prev, ok := out[r.OutTradeNo]; !want[r.OutTradeNo] || ok && (isPayment(prev) || !isPayment(r)) {
+			continue // not asked for, or the first payment record (else the first record) is kept
 		}
+		out[r.OutTradeNo] = r
 	}
-	for _, r := range resp.Records { // refunds are looked up by their own number
-		if r.OutTradeNo == outTradeNo {
-			return r, true, nil
-		}
-	}
-	return rec, false, nil
+	return out, nil
 }
 
 // outcome maps what QFPay says of an order to a final local state, or ""

@@ -563,29 +563,6 @@ func (e *Engine) NoteAttempt(parent, cause string) error {
 	return err
 }
 
-// queryMany asks QFPay about several orders in one query and returns
-// their payment records by out_trade_no.
-func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
-	if err := e.throttle(ctx); err != nil {
-		return nil, err
-	}
-	resp, err := e.gw.Query(ctx, payment.QueryRequest{OutTradeNo: nos, PageSize: payment.MaxPageSize})
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(nos))
-	for _, no := range nos {
-		want[no] = true
-	}
-	out := map[string]payment.Record{}
-	for _, r := range resp.Records {
-		if want[r.OutTradeNo] && (r.OrderType == "" || r.OrderType == "payment") {
-			out[r.OutTradeNo] = r
-		}
-	}
-	return out, nil
-}
-
 // queryWithAttempts is e.query for the sale's 800201 order parent, also
 // watching its JSAPI attempts: with open attempts, one query asks for the
 // order and all of them, and each attempt's final answer is recorded. done
