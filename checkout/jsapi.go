@@ -644,16 +644,16 @@ func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order, prec *payment
 		parent = cur
 	}
 	if prec != nil && !parent.State.Final() && outcome(prec.Status(), false) == store.StatePaid {
-		if err := e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; this QR order is paid too"); err != nil {
-			e.s.Logger.Info("cannot note the paid attempt", "err", err)
+		if err := e.noteParent(parent.OutTradeNo, nil, "paid as order "+paid.OutTradeNo+"; this QR order is paid too"); err != nil {
+			e.s.Logger.Error("cannot note the paid attempt", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo, "err", err)
 		}
 		o2, _ := e.settle(parent, store.StatePaid, "query: "+string(prec.Status())+" (paid in WeChat as "+paid.OutTradeNo+" too)", prec)
 		s.setOrder(o2)
 		return
 	}
 	s.emit(Event{Message: "paid in WeChat: closing the QR", Checking: true})
-	if err := e.NoteAttempt(parent.OutTradeNo, "paid as order "+paid.OutTradeNo+"; closing this QR"); err != nil {
-		e.s.Logger.Info("cannot note the paid attempt", "err", err)
+	if err := e.noteParent(parent.OutTradeNo, nil, "paid as order "+paid.OutTradeNo+"; closing this QR"); err != nil {
+		e.s.Logger.Error("cannot note the paid attempt", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo, "err", err)
 	}
 	if !parent.State.Final() {
 		s.closeAndConfirm(ctx, parent, store.StateCancelled)

@@ -608,3 +608,31 @@ func TestJSAPICheckAttemptAfterTheSale(t *testing.T) {
 		t.Errorf("5 checks within a second queried QFPay %d times, want 1", after-before)
 	}
 }
+
+// The failed tries a page notes (unauthenticated requests can make them)
+// use up their own budget, never the note of the payment itself.
+func TestJSAPIPaidNoteOutsideTheBudget(t *testing.T) {
+	r := newRig(t, nil)
+	sale, ev := r.start(t, 450)
+	qr := waitQR(t, ev)
+	a := r.attempt(t, qr.OutTradeNo)
+	for range 30 {
+		if err := r.eng.NoteAttempt(qr.OutTradeNo, "no OAuth code at the callback"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.srv.Pay(a.OutTradeNo)
+	if final := waitFinal(t, sale); final.PaidOutTradeNo != a.OutTradeNo {
+		t.Fatalf("final = %+v", final)
+	}
+	found, notes := false, 0
+	for _, h := range r.order(t, qr.OutTradeNo).History {
+		found = found || strings.Contains(h.Cause, "paid as order "+a.OutTradeNo+"; closing this QR")
+		if strings.Contains(h.Cause, "no OAuth code") {
+			notes++
+		}
+	}
+	if !found || notes != 20 {
+		t.Errorf("paid note written: %v; %d failed tries noted, want 20", found, notes)
+	}
+}
