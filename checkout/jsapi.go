@@ -102,6 +102,10 @@ func (a *attempts) watch(parent string) {
 func (a *attempts) open(parent string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.openLocked(parent)
+}
+
+func (a *attempts) openLocked(parent string) error {
 	w := a.sales[parent]
 	switch {
 	case w == nil || w.closed:
@@ -112,27 +116,21 @@ func (a *attempts) open(parent string) error {
 	return nil
 }
 
-// begin reserves an attempt for parent; the caller must call
-// w.inflight.Done once QFPay's answer is recorded.
-func (a *attempts) begin(parent string) (*watched, error) {
-	if err := a.open(parent); err != nil {
+// begin reserves attempt no for parent, if parent takes another attempt
+// now (checked and reserved at once, so that concurrent attempts cannot
+// exceed maxAttemptsPerSale); the caller must save it, then call
+// w.inflight.Done once QFPay's answer is recorded. An attempt reserved but
+// never saved is not in the store, and ignored.
+func (a *attempts) begin(parent, no string) (*watched, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.openLocked(parent); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	w := a.sales[parent]
-	if w == nil || w.closed { // ended since open
-		return nil, fmt.Errorf("%w: the sale has ended", ErrNotOpen)
-	}
+	w.nos = append(w.nos, no)
 	w.inflight.Add(1) // never concurrent with end's Wait: closed is false under the lock
 	return w, nil
-}
-
-// add records a saved attempt.
-func (a *attempts) add(w *watched, no string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	w.nos = append(w.nos, no)
 }
 
 // list returns parent's attempts.
@@ -271,18 +269,10 @@ func (a *attempts) remove(parent string) {
 }
 
 // jsapiSale is what a Sale keeps of its JSAPI attempts. Only the sale's
-// own goroutine uses it.
+// own goroutine uses it. The sale's order takes attempts from when its QR
+// is shown (run calls attempts.watch) until endAttempts.
 type jsapiSale struct {
-	ended    bool     // endAttempts has run: take no attempts again
 	attempts []string // every attempt, set by endAttempts
-}
-
-// watchAttempts opens the sale's order to attempts, from the moment its QR
-// is first shown until endAttempts.
-func (s *Sale) watchAttempts(outTradeNo string) {
-	if !s.jsapi.ended {
-		s.e.jsapi.watch(outTradeNo)
-	}
 }
 
 // CanAttempt reports whether the sale of the 800201 order parent takes a
@@ -291,6 +281,19 @@ func (s *Sale) watchAttempts(outTradeNo string) {
 // order whenever it exists, also with an error (wrapping ErrNotOpen, or
 // store.ErrNotFound), so that a page can say it was paid already.
 func (e *Engine) CanAttempt(parent string) (*store.Order, error) {
+	p, err := e.attemptable(parent)
+	if err != nil {
+		return p, err
+	}
+	if err := e.jsapi.open(parent); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// attemptable is CanAttempt but for the sale's registry: what the stored
+// order says.
+func (e *Engine) attemptable(parent string) (*store.Order, error) {
 	p, err := e.st.Get(parent)
 	if err != nil {
 		return nil, err
@@ -302,9 +305,6 @@ func (e *Engine) CanAttempt(parent string) (*store.Order, error) {
 		return p, fmt.Errorf("%w: the sale is %s", ErrNotOpen, p.State)
 	case !e.s.Clock.Now().Before(p.ExpiresAt):
 		return p, fmt.Errorf("%w: the sale has expired", ErrNotOpen)
-	}
-	if err := e.jsapi.open(parent); err != nil {
-		return p, err
 	}
 	return p, nil
 }
@@ -327,11 +327,12 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 	if openid == "" {
 		return nil, nil, errors.New("checkout: a WeChat JSAPI payment needs the payer's openid")
 	}
-	p, err := e.CanAttempt(parent)
+	p, err := e.attemptable(parent)
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := e.jsapi.begin(parent)
+	no := store.NewOutTradeNo(e.s.OrderPrefix)
+	w, err := e.jsapi.begin(parent, no)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -339,7 +340,7 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 
 	now := e.s.Clock.Now()
 	a := &store.Order{
-		OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix),
+		OutTradeNo: no,
 		PayType:    payment.PayTypeWeChatJSAPI,
 		Amount:     p.Amount,
 		Currency:   p.Currency,
@@ -354,7 +355,6 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 	if err := e.st.Create(a); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
-	e.jsapi.add(w, a.OutTradeNo)
 
 	// The customer may close the page meanwhile: QFPay's answer is still
 	// recorded.
@@ -665,7 +665,6 @@ func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order, prec *payment
 // and every attempt not final is closed at QFPay and confirmed (one paid
 // meanwhile is paid, and finish reports it).
 func (s *Sale) endAttempts(ctx context.Context) {
-	s.jsapi.ended = true
 	parent := s.order().OutTradeNo
 	nos := s.e.jsapi.end(parent)
 	defer s.e.jsapi.remove(parent)

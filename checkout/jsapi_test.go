@@ -636,3 +636,52 @@ func TestJSAPIPaidNoteOutsideTheBudget(t *testing.T) {
 		t.Errorf("paid note written: %v; %d failed tries noted, want 20", found, notes)
 	}
 }
+
+// Attempts started at once at the limit: the limit holds.
+func TestJSAPIConcurrentAttemptsAtTheLimit(t *testing.T) {
+	r := newRig(t, nil)
+	sale, ev := r.start(t, 350)
+	qr := waitQR(t, ev)
+	openid := r.openid(t)
+	ctx := context.Background()
+	for i := 1; i < 20; i++ {
+		if _, _, err := r.eng.StartAttempt(ctx, qr.OutTradeNo, openid); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := r.eng.StartAttempt(ctx, qr.OutTradeNo, openid)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	started := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			started++
+		case !errors.Is(err, checkout.ErrNotOpen):
+			t.Errorf("StartAttempt at the limit: %v", err)
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d of 8 concurrent attempts started at 19 of 20", started)
+	}
+	sale.Cancel()
+	waitFinal(t, sale)
+	n := 0
+	for _, o := range r.srv.Orders() {
+		if o.PayType == payment.PayTypeWeChatJSAPI {
+			n++
+		}
+	}
+	if n != 20 {
+		t.Errorf("%d attempts sent to QFPay, want 20", n)
+	}
+}

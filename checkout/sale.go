@@ -143,9 +143,6 @@ func (s *Sale) emit(ev Event) {
 	if ev.QRCode == "" && o.State == store.StateAwaiting {
 		ev.QRCode = o.QRCode
 	}
-	if ev.QRCode != "" {
-		s.watchAttempts(o.OutTradeNo) // JSAPI: a shown QR takes 800207 attempts (jsapi.go)
-	}
 	if !o.ExpiresAt.IsZero() {
 		ev.ExpiresAt = o.ExpiresAt
 		ev.TimeLeft = max(0, o.ExpiresAt.Sub(s.e.s.Clock.Now()))
@@ -232,6 +229,7 @@ func (s *Sale) run(ctx context.Context, o *store.Order) {
 		o = fresh
 		s.setOrder(o)
 	}
+	e.jsapi.watch(s.order().OutTradeNo) // JSAPI: the QR shown takes 800207 attempts until endAttempts (jsapi.go)
 	s.poll(work, deadline)
 	s.endAttempts(work) // JSAPI: take no more; close those still open
 	s.finish()
