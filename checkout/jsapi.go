@@ -269,10 +269,17 @@ func (a *attempts) remove(parent string) {
 }
 
 // jsapiSale is what a Sale keeps of its JSAPI attempts. Only the sale's
-// own goroutine uses it. The sale's order takes attempts from when its QR
-// is shown (run calls attempts.watch) until endAttempts.
+// own goroutine uses it.
 type jsapiSale struct {
 	attempts []string // every attempt, set by endAttempts
+}
+
+// showQR shows the QR of the sale's order o, now awaiting payment. From
+// this moment until endAttempts, the sale takes JSAPI attempts: it is
+// registered before the QR (and with it the JSAPI page's QR) is shown.
+func (s *Sale) showQR(o *store.Order) {
+	s.e.jsapi.watch(o.OutTradeNo)
+	s.emit(Event{QRCode: o.QRCode, Message: "waiting for the customer to scan"})
 }
 
 // CanAttempt reports whether the sale of the 800201 order parent takes a

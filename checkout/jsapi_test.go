@@ -685,3 +685,25 @@ func TestJSAPIConcurrentAttemptsAtTheLimit(t *testing.T) {
 		t.Errorf("%d attempts sent to QFPay, want 20", n)
 	}
 }
+
+// The JSAPI page's QR is shown with the sale's: the sale takes attempts
+// from the moment its QR event is out.
+func TestJSAPIOpenAsTheQRIsShown(t *testing.T) {
+	r := newRig(t, nil)
+	for i := range 20 {
+		sale, err := r.eng.Start(context.Background(), checkout.Request{Amount: int64(100 + i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ev := range sale.Events() {
+			if ev.QRCode != "" {
+				if _, err := r.eng.CanAttempt(ev.OutTradeNo); err != nil {
+					t.Errorf("sale %d: CanAttempt as its QR is shown: %v", i, err)
+				}
+				break
+			}
+		}
+		sale.Cancel()
+		waitFinal(t, sale)
+	}
+}

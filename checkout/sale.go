@@ -229,7 +229,6 @@ func (s *Sale) run(ctx context.Context, o *store.Order) {
 		o = fresh
 		s.setOrder(o)
 	}
-	e.jsapi.watch(s.order().OutTradeNo) // JSAPI: the QR shown takes 800207 attempts until endAttempts (jsapi.go)
 	s.poll(work, deadline)
 	s.endAttempts(work) // JSAPI: take no more; close those still open
 	s.finish()
@@ -373,7 +372,7 @@ func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, o
 	s.setOrder(a.order)
 	switch a.order.State {
 	case store.StateAwaiting:
-		s.emit(Event{QRCode: a.order.QRCode, Message: "waiting for the customer to scan"})
+		s.showQR(a.order) // JSAPI: takes 800207 attempts from now on (jsapi.go)
 		return nil, true
 	case store.StateUnknown:
 	default: // refused, or created but not recordable (closed)
@@ -427,7 +426,7 @@ func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, o
 				return nil, false
 			}
 			s.setOrder(o3)
-			s.emit(Event{QRCode: o3.QRCode, Message: "waiting for the customer to scan"})
+			s.showQR(o3) // JSAPI: takes 800207 attempts from now on (jsapi.go)
 			return nil, true
 		}
 		// QFPay has the order but we have no QR to show: close it, confirm,
