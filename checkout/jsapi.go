@@ -396,8 +396,8 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 			case store.StatePaid: // cannot happen without pay_params; trust QFPay
 				e.jsapi.kick(parent)
 				return a3, nil, nil
-			case store.StateFailed:
-				return a3, nil, fmt.Errorf("%w: respcd %s %s", ErrAttemptRefused, rec.RespCd, rec.ErrMsg)
+			case store.StateFailed: // QFPay's code goes with it, as with a refusal in the answer
+				return a3, nil, fmt.Errorf("%w: %w", ErrAttemptRefused, &payment.Error{Op: "query", Result: payment.Result{RespCd: rec.RespCd, RespErr: rec.ErrMsg}})
 			}
 			return a3, nil, fmt.Errorf("%w: QFPay says the payment is %s", ErrAttemptUnknown, st)
 		}

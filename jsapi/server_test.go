@@ -224,6 +224,42 @@ func TestWeChatPaymentRefused(t *testing.T) {
 	}
 }
 
+// The answer to the payment is lost, and the query that follows says it
+// failed: the page says refused, with QFPay's code, as when the answer
+// itself refused it.
+func TestWeChatPaymentRefusedAfterLostAnswer(t *testing.T) {
+	r := newRig(t, func(s *checkout.Settings) {
+		s.Poll = checkout.Poll{Fast: 15 * time.Millisecond, Slow: time.Hour, FastFor: 0} // the sale itself does not query
+	}, jsapi.Config{})
+	_, qr := r.sale(500)
+	r.srv.SetFaults(sandbox.Faults{
+		Payment: []sandbox.Fault{{Kind: sandbox.FaultDrop, Processed: true}},
+		Query:   []sandbox.Fault{{Kind: sandbox.FaultLatency, Delay: 300 * time.Millisecond}},
+	})
+	// The customer declines in WeChat Pay before qfpos's query arrives.
+	declined := make(chan string, 1)
+	go func() {
+		defer close(declined)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			all, _, _ := r.st.List(store.ListQuery{Limit: 100})
+			for _, o := range all {
+				if o.Parent == qr.OutTradeNo && o.State == store.StateUnknown {
+					r.srv.Decline(o.OutTradeNo)
+					declined <- o.OutTradeNo
+					return
+				}
+			}
+		}
+	}()
+	ph := newPhone(t, wechatUA)
+	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
+	no := <-declined
+	if a := r.order(no); a.State != store.StateFailed || a.RespCd != "1205" {
+		t.Fatalf("attempt = %+v", a)
+	}
+	clearPage(t, resp, body, "Payment refused", "付款被拒絕", "You have not been charged", "QFPay 1205", no)
+}
+
 func TestWeChatQFPayUnreachable(t *testing.T) {
 	t.Run("openid", func(t *testing.T) {
 		r := newRig(t, nil, jsapi.Config{})
