@@ -385,8 +385,14 @@ func TestJSAPIAttemptRefused(t *testing.T) {
 	if o := r.order(t, a.OutTradeNo); o.State != store.StateFailed || o.Parent != qr.OutTradeNo {
 		t.Errorf("stored attempt = %+v", o)
 	}
+	// The refused attempt is settled: cancelling the sale is a plain cancel.
 	sale.Cancel()
-	waitFinal(t, sale)
+	if final := waitFinal(t, sale); final.State != store.StateCancelled || final.PaidOutTradeNo != "" || final.Message != "cancelled; the customer was not charged" {
+		t.Errorf("final = %+v", final)
+	}
+	if o := r.order(t, a.OutTradeNo); o.State != store.StateFailed {
+		t.Errorf("attempt after the sale = %s, want failed", o.State)
+	}
 }
 
 func TestJSAPIAttemptUnknownShowsNoPayParams(t *testing.T) {

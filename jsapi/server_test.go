@@ -473,19 +473,26 @@ func TestPagesForOddRequests(t *testing.T) {
 	// The sandbox lets a desktop browser walk the WeChat flow.
 	resp, body = ph.get(r.pages.OrderURL(qr.OutTradeNo))
 	mustContain(t, "sandbox page", body, "as=wechat")
+	page := resp
 	resp, body = ph.get(r.pages.OrderURL(qr.OutTradeNo) + "?as=wechat")
 	if resp.Request.URL.Path != "/q/direct" {
 		t.Errorf("as=wechat ended at %s", resp.Request.URL)
 	}
-	// Security headers.
-	for h, want := range map[string]string{"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
-		if got := resp.Header.Get(h); resp.Request.URL.Host == strings.TrimPrefix(r.web.URL, "http://") && got != want {
-			t.Errorf("%s = %q", h, got)
+	// Security headers, on the pages' own answers: a page, and a page for
+	// a request the pages do not serve.
+	notFound, _ := ph.get(r.web.URL + "/elsewhere")
+	for _, resp := range []*http.Response{page, notFound} {
+		if resp.Request.URL.Host != strings.TrimPrefix(r.web.URL, "http://") {
+			t.Fatalf("%s is not the pages' own answer", resp.Request.URL)
 		}
-	}
-	resp, _ = ph.get(r.pages.OrderURL(qr.OutTradeNo))
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'nonce-") {
-		t.Errorf("CSP = %q", csp)
+		for h, want := range map[string]string{"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", resp.Request.URL.Path, h, got, want)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'nonce-") {
+			t.Errorf("%s: CSP = %q", resp.Request.URL.Path, csp)
+		}
 	}
 
 	// Once the sale is over, its pages say so.
