@@ -236,12 +236,10 @@ func amountOf(o *store.Order) string {
 	return cur.Format(o.Amount)
 }
 
-// sale is the order page's view of a sale: its header.
-func (s *Server) sale(o *store.Order) page {
+// salePage is a page headed by a sale's amount and goods.
+func salePage(o *store.Order) page {
 	return page{Amount: amountOf(o), Goods: o.GoodsName}
 }
-
-func (s *Server) entryURL(order string) string { return s.OrderURL(order) }
 
 func (s *Server) callbackURL(order string) string { return s.OrderURL(order) + "/callback" }
 
@@ -276,16 +274,16 @@ func (s *Server) open(w http.ResponseWriter, order string) (p *store.Order, ok b
 		s.log.Error("jsapi: order lookup failed", "order", order, "err", err)
 		s.render(w, http.StatusServiceUnavailable, page{Icon: iconFail, Title: s.t("error.title"), Body: []text{s.t("error.body")}})
 	case p.State == store.StatePaid:
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body, v.Ref = iconOK, s.t("paid.title"), []text{s.t("paid.body")}, p.OutTradeNo
 		s.render(w, http.StatusOK, v)
 	case p.State == store.StateCreating || p.State == store.StateUnknown:
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body = iconInfo, s.t("notready.title"), []text{s.t("notready.body")}
-		v.Actions = []action{{Href: s.localPath(s.entryURL(order)), Label: s.t("button.retry"), Primary: true}}
+		v.Actions = []action{{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.retry"), Primary: true}}
 		s.render(w, http.StatusServiceUnavailable, v)
 	default:
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body, v.Ref = iconInfo, s.t("closed.title"), []text{s.t("closed.body")}, p.OutTradeNo
 		s.render(w, http.StatusGone, v)
 	}
@@ -319,7 +317,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 // notWeChat is the page for any other browser: open this in WeChat, or
 // scan the sale's 800201 QR with WeChat.
 func (s *Server) notWeChat(w http.ResponseWriter, p *store.Order) {
-	v := s.sale(p)
+	v := salePage(p)
 	v.Icon, v.Title, v.Body = iconInfo, s.t("notwechat.title"), []text{s.t("notwechat.body")}
 	if p.QRCode != "" {
 		if png, err := qrcode.Encode(p.QRCode, qrcode.Medium, 360); err == nil {
@@ -330,7 +328,7 @@ func (s *Server) notWeChat(w http.ResponseWriter, p *store.Order) {
 		}
 	}
 	if s.cfg.Sandbox {
-		v.Actions = []action{{Href: s.localPath(s.entryURL(p.OutTradeNo)) + "?as=wechat", Label: s.t("notwechat.sandbox")}}
+		v.Actions = []action{{Href: s.localPath(s.OrderURL(p.OutTradeNo)) + "?as=wechat", Label: s.t("notwechat.sandbox")}}
 	}
 	s.render(w, http.StatusOK, v)
 }
@@ -347,13 +345,13 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	retry := []action{{Href: s.localPath(s.entryURL(order)), Label: s.t("button.retry"), Primary: true}}
+	retry := []action{{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.retry"), Primary: true}}
 	fail := func(status int, icon, title, body, note string) {
 		s.log.Info("jsapi: "+note, "order", order)
 		if err := s.co.NoteAttempt(order, note); err != nil {
 			s.log.Error("jsapi: cannot note the failure", "order", order, "err", err)
 		}
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body, v.Actions, v.Ref = icon, s.t(title), []text{s.t(body)}, retry, order
 		s.render(w, status, v)
 	}
@@ -380,12 +378,12 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 			if err := s.co.NoteAttempt(order, "OAuth code used twice (page reloaded or link shared); not exchanged again"); err != nil {
 				s.log.Error("jsapi: cannot note the failure", "order", order, "err", err)
 			}
-			v := s.sale(p)
+			v := salePage(p)
 			v.Icon, v.Title, v.Body, v.Ref = iconInfo, s.t("usedcode.title"), []text{s.t("usedcode.body")}, order
 			if prev.attempt != "" {
 				v.Actions = append(v.Actions, action{Href: s.localPath(s.resultURL(order, prev.attempt)), Label: s.t("button.check"), Primary: true})
 			}
-			v.Actions = append(v.Actions, action{Href: s.localPath(s.entryURL(order)), Label: s.t("button.start"), Primary: prev.attempt == ""})
+			v.Actions = append(v.Actions, action{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.start"), Primary: prev.attempt == ""})
 			s.render(w, http.StatusConflict, v)
 			return
 		}
@@ -411,21 +409,21 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, checkout.ErrNotOpen), errors.Is(err, store.ErrNotFound):
 		if _, ok := s.open(w, order); ok { // open again meanwhile: say it is closed anyway
-			v := s.sale(p)
+			v := salePage(p)
 			v.Icon, v.Title, v.Body, v.Actions = iconInfo, s.t("closed.title"), []text{s.t("closed.body")}, retry
 			s.render(w, http.StatusGone, v)
 		}
 		return
 	case errors.Is(err, checkout.ErrAttemptRefused) && refusal(err) != "":
 		s.log.Info("jsapi: payment refused", "order", order, "attempt", a.OutTradeNo, "err", err)
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body, v.Actions, v.Ref = iconFail, s.t("refused.title"), []text{s.t("refused.body")}, retry, a.OutTradeNo
 		v.Detail = refusal(err)
 		s.render(w, http.StatusOK, v)
 		return
 	case err != nil:
 		s.log.Info("jsapi: payment not started", "order", order, "err", err)
-		v := s.sale(p)
+		v := salePage(p)
 		v.Icon, v.Title, v.Body, v.Actions = iconFail, s.t("unknown.title"), []text{s.t("unknown.body")}, retry
 		if errors.Is(err, checkout.ErrAttemptUnknown) && a != nil {
 			v.Ref = a.OutTradeNo
@@ -500,7 +498,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, result, http.StatusSeeOther)
 		return
 	}
-	v := s.sale(a)
+	v := salePage(a)
 	v.Icon, v.Title, v.Body, v.Ref = iconWait, s.t("paynow.title"), []text{s.t("paynow.body")}, a.OutTradeNo
 	v.PayParams, v.ResultURL, v.NoBridge = &k.params, result, s.t("paynow.nobridge")
 	v.Actions = []action{{Label: s.t("button.pay"), Primary: true}, {Href: s.localPath(result), Label: s.t("button.check")}}
@@ -601,7 +599,7 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	icon, title, body, final := s.outcome(a)
-	v := s.sale(a)
+	v := salePage(a)
 	v.Icon, v.Title, v.Ref = icon, s.t(title), a.OutTradeNo
 	for _, id := range body {
 		v.Body = append(v.Body, s.t(id))
@@ -615,7 +613,7 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.State != store.StatePaid {
 		if _, err := s.co.CanAttempt(order); err == nil {
-			v.Actions = []action{{Href: s.localPath(s.entryURL(order)), Label: s.t("button.retry"), Primary: final}}
+			v.Actions = []action{{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.retry"), Primary: final}}
 		}
 	}
 	s.render(w, http.StatusOK, v)
@@ -633,7 +631,6 @@ type Status struct {
 	State string `json:"state"` // the attempt's store.State
 	Final bool   `json:"final"` // the state will not change any more
 	Paid  bool   `json:"paid"`
-	Title text   `json:"title"`
 }
 
 // status answers the result page's poll: the server asks QFPay (at most
@@ -645,21 +642,16 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	var st Status
 	switch {
 	case err != nil:
-		code, st = http.StatusServiceUnavailable, Status{State: string(store.StateUnknown), Title: s.t("checking.title")}
+		code, st = http.StatusServiceUnavailable, Status{State: string(store.StateUnknown)}
 	case a == nil:
-		code, st = http.StatusNotFound, Status{State: "not_found", Final: true, Title: s.t("noorder.title")}
+		code, st = http.StatusNotFound, Status{State: "not_found", Final: true}
 	default:
-		_, title, _, final := s.outcome(a)
-		st = Status{State: string(a.State), Final: final, Paid: a.State == store.StatePaid, Title: s.t(title)}
+		_, _, _, final := s.outcome(a)
+		st = Status{State: string(a.State), Final: final, Paid: a.State == store.StatePaid}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(st)
-}
-
-// MarshalJSON writes a text as {"en": …, "zh": …}.
-func (t text) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]string{"en": t.En, "zh": t.Zh})
 }
 
 // home is / and /jsapi/: a page that says what this is (and lets a proxy

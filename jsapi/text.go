@@ -9,13 +9,10 @@ type text struct{ En, Zh string }
 
 // messages are the texts of the pages, by id.
 var messages = map[string]msg{
-	"pay.title": {"WeChat Pay", "微信支付", "微信支付"},
-
 	"notwechat.title": {"Open in WeChat to pay", "請在微信中打開付款", "请在微信中打开付款"},
 	"notwechat.body": {"WeChat Pay works only inside WeChat. Scan this QR code with WeChat's Scan, or open this page in WeChat.",
 		"微信支付只能在微信內使用。請用微信「掃一掃」掃描此二維碼，或在微信中打開此頁。",
 		"微信支付只能在微信内使用。请用微信“扫一扫”扫描此二维码，或在微信中打开此页。"},
-	"notwechat.qrlink":  {"The payment code's link", "付款碼連結", "付款码链接"},
 	"notwechat.sandbox": {"Sandbox: continue as if in WeChat", "測試環境：當作在微信中繼續", "测试环境：当作在微信中继续"},
 
 	"noorder.title": {"Payment not found", "找不到此付款", "找不到此付款"},
