@@ -10,9 +10,13 @@ package checkout
 // saved (fsynced) before QFPay is asked for it. The running Sale of the
 // parent watches its attempts: one query per tick asks for the 800201
 // order and every open attempt at once; when an attempt is paid the sale
-// closes and confirms the 800201 order and the other attempts, and ends
-// paid with Event.PaidOutTradeNo naming the attempt. When the sale ends
-// any other way, its open attempts are closed and confirmed too.
+// closes and confirms the 800201 order (unless the same query says it is
+// paid too: then the sale was paid twice) and the other attempts, and
+// ends paid with Event.PaidOutTradeNo naming the attempt. When the sale
+// ends any other way, its open attempts are closed and confirmed too; one
+// whose close cannot be confirmed makes the sale end unknown. An attempt
+// found paid after its sale ended is logged, noted on the 800201 order
+// and reported by Reconcile.
 
 import (
 	"cmp"
