@@ -69,7 +69,10 @@ func TestGoldens(t *testing.T) {
 			seed(t, h.st, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 12)
 			h.g.show(screenHistory)
 		}},
-		{"settings.xml", opts{}, func(h *harness) { h.g.show(screenSettings) }},
+		{"settings.xml", opts{}, func(h *harness) {
+			writeFile(t, h.cfg.Path, "merchant_name = \"Tea House\"\n")
+			h.g.show(screenSettings)
+		}},
 		{"pin.xml", opts{}, func(h *harness) { h.g.requirePIN(func() {}) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -50,20 +51,43 @@ type settingsScreen struct {
 	msg       *widget.Label
 	content   fyne.CanvasObject
 
-	keySet bool // the config file holds a client key
+	keySet   bool            // the config file holds a client key
+	expiries []time.Duration // what expiry offers: expiries, and the file's if other
+	loaded   settingsForm    // the form as load filled it from the file
+}
+
+// settingsForm is what the settings form holds, to compare with what it
+// was loaded with: Save writes only what the user changed.
+type settingsForm struct {
+	env, appCode, merchant, currency, language string
+	expiry                                     time.Duration
+	kiosk                                      bool
+}
+
+// form reads the form's fields (the client key aside).
+func (s *settingsScreen) form() settingsForm {
+	return settingsForm{
+		env:      s.env.Selected,
+		appCode:  strings.TrimSpace(s.appCode.Text),
+		merchant: strings.TrimSpace(s.merchant.Text),
+		currency: s.currency.Selected,
+		language: languages[max(s.language.SelectedIndex(), 0)],
+		expiry:   s.expiries[max(s.expiry.SelectedIndex(), 0)],
+		kiosk:    s.kiosk.Checked,
+	}
 }
 
 func newSettingsScreen(g *gui) *settingsScreen {
 	tr := g.tr
-	s := &settingsScreen{g: g}
+	s := &settingsScreen{g: g, expiries: slices.Clone(expiries)}
 	s.appCode = widget.NewEntry()
 	s.clientKey = widget.NewPasswordEntry()
 	envs := append([]string{envSandbox}, payment.RegionNames()...)
 	s.env = widget.NewSelect(envs, nil)
 	s.merchant = widget.NewEntry()
-	s.currency = widget.NewSelect(money.Currencies, nil)
+	s.currency = widget.NewSelect(slices.Clone(money.Currencies), nil)
 	var exp []string
-	for _, d := range expiries {
+	for _, d := range s.expiries {
 		exp = append(exp, tr.T("settings.minutes", int(d.Minutes())))
 	}
 	s.expiry = widget.NewSelect(exp, nil)
@@ -97,14 +121,16 @@ func newSettingsScreen(g *gui) *settingsScreen {
 	return s
 }
 
-// load shows the running configuration, with the credentials and the
-// environment as the config file has them (what Save changes). The client
-// key is never shown: the field stays empty with •••• as placeholder, and
-// empty means "keep".
+// load fills the form from the config file alone (config.ReadFile), not
+// from the running configuration: a value that came from the environment
+// or a flag (QFPOS_MERCHANT_NAME, --kiosk) is not the file's, and Save
+// must not write it there. The client key is never shown: the field
+// stays empty with •••• as placeholder, and empty means "keep".
 func (s *settingsScreen) load() {
-	c, tr := s.g.cfg, s.g.tr
-	if fc, err := config.ReadFile(c.Path); err == nil {
-		c = fc
+	tr := s.g.tr
+	c, err := config.ReadFile(s.g.cfg.Path)
+	if err != nil {
+		c = config.Defaults()
 	}
 	s.keySet = c.ClientKey != ""
 	s.appCode.SetText(c.AppCode)
@@ -121,86 +147,93 @@ func (s *settingsScreen) load() {
 			env = r.Name
 		}
 	}
-	if !contains(s.env.Options, env) {
+	if !slices.Contains(s.env.Options, env) {
 		s.env.Options = append(s.env.Options, env)
 	}
 	s.env.SetSelected(env)
-	c = s.g.cfg
 	s.merchant.SetText(c.MerchantName)
+	if !slices.Contains(s.currency.Options, c.Currency) {
+		s.currency.Options = append(s.currency.Options, c.Currency)
+	}
 	s.currency.SetSelected(c.Currency)
-	s.expiry.SetSelectedIndex(0)
-	for i, d := range expiries {
-		if d == c.QRExpiry {
-			s.expiry.SetSelectedIndex(i)
-		}
+	i := slices.Index(s.expiries, c.QRExpiry)
+	if i < 0 { // a lifetime the list does not offer, set in the file
+		s.expiries = append(s.expiries, c.QRExpiry)
+		s.expiry.Options = append(s.expiry.Options, tr.T("settings.minutes", int(c.QRExpiry.Minutes())))
+		i = len(s.expiries) - 1
 	}
+	s.expiry.SetSelectedIndex(i)
 	s.kiosk.SetChecked(c.Kiosk)
-	for i, l := range languages {
-		if l == c.Language {
-			s.language.SetSelectedIndex(i)
-		}
-	}
+	s.language.SetSelectedIndex(max(slices.Index(languages, c.Language), 0))
+	s.loaded = s.form()
 	s.msg.SetText("")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+	if err != nil {
+		s.fail(tr.T("settings.read_failed", err.Error()))
 	}
-	return false
 }
 
-// saveNow checks the form, writes the config file and says what needs a
-// restart. Language and merchant name apply at once.
+// saveNow checks the form and writes to the config file the fields the
+// user changed since load, nothing else; it says what needs a restart.
+// Language and merchant name apply at once.
 func (s *settingsScreen) saveNow() {
 	g, tr := s.g, s.g.tr
 	g.touch()
-	env := s.env.Selected
-	appCode := strings.TrimSpace(s.appCode.Text)
+	f, was := s.form(), s.loaded
 	key := strings.TrimSpace(s.clientKey.Text)
-	merchant := strings.TrimSpace(s.merchant.Text)
+	creds := f.env != was.env || f.env != envSandbox && (f.appCode != was.appCode || key != "")
 	var baseURL string
-	if env != envSandbox {
-		u, err := payment.ResolveBaseURL(env)
+	if creds && f.env != envSandbox {
+		u, err := payment.ResolveBaseURL(f.env)
 		if err != nil {
 			s.fail(tr.T("settings.bad_env", err.Error()))
 			return
 		}
 		baseURL = u
-		if appCode == "" || (key == "" && !s.keySet) {
+		if f.appCode == "" || (key == "" && !s.keySet) {
 			s.fail(tr.T("settings.need_credentials"))
 			return
 		}
 	}
-	if merchant == "" {
+	if f.merchant == "" {
 		s.fail(tr.T("settings.need_merchant"))
 		return
 	}
-	expiry := expiries[max(s.expiry.SelectedIndex(), 0)]
-	lang := languages[max(s.language.SelectedIndex(), 0)]
-	run := g.cfg
-	restart := s.currency.Selected != run.Currency || expiry != run.QRExpiry || s.kiosk.Checked != run.Kiosk ||
-		(env == envSandbox) != run.Sandbox() || (env != envSandbox && (appCode != run.AppCode || baseURL != run.BaseURL || key != "" && key != run.ClientKey.Reveal()))
-	relabel := lang != run.Language || merchant != run.MerchantName
+	restart := creds || f.currency != was.currency || f.expiry != was.expiry || f.kiosk != was.kiosk
+	relabel := f.language != was.language || f.merchant != was.merchant
 	err := g.saveConfig(func(c *config.Config) {
-		if env == envSandbox {
-			c.AppCode, c.ClientKey, c.BaseURL, c.MchID = "", "", "", ""
-		} else {
-			c.AppCode, c.BaseURL = appCode, baseURL
-			if key != "" {
-				c.ClientKey = config.Secret(key)
+		if creds {
+			if f.env == envSandbox {
+				c.AppCode, c.ClientKey, c.BaseURL, c.MchID = "", "", "", ""
+			} else {
+				c.AppCode, c.BaseURL = f.appCode, baseURL
+				if key != "" {
+					c.ClientKey = config.Secret(key)
+				}
 			}
 		}
-		c.MerchantName = merchant
-		c.Currency = s.currency.Selected
-		c.QRExpiry = expiry
-		c.Kiosk = s.kiosk.Checked
-		c.Language = lang
+		if f.merchant != was.merchant {
+			c.MerchantName = f.merchant
+		}
+		if f.currency != was.currency {
+			c.Currency = f.currency
+		}
+		if f.expiry != was.expiry {
+			c.QRExpiry = f.expiry
+		}
+		if f.kiosk != was.kiosk {
+			c.Kiosk = f.kiosk
+		}
+		if f.language != was.language {
+			c.Language = f.language
+		}
 	}, func(c *config.Config) {
 		// What applies at once; the engine keeps the rest until a restart.
-		c.MerchantName, c.Language = merchant, lang
+		if f.merchant != was.merchant {
+			c.MerchantName = f.merchant
+		}
+		if f.language != was.language {
+			c.Language = f.language
+		}
 	})
 	s.clientKey.SetText("")
 	if err != nil {
@@ -210,8 +243,10 @@ func (s *settingsScreen) saveNow() {
 	if relabel {
 		g.tr = newTranslator(g.cfg.Language)
 		g.build()
-		g.show(screenSettings)
+		g.show(screenSettings) // loads the saved file
 		s = g.settings
+	} else {
+		s.load() // what was saved is what later saves compare with
 	}
 	text := g.tr.T("settings.saved", g.cfg.Path)
 	if restart {

@@ -1,13 +1,15 @@
 package ui
 
 import (
-	"fyne.io/fyne/v2/widget"
+	"maps"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/BurntSushi/toml"
 
 	"github.com/qfpos/qfpos/config"
 )
@@ -57,6 +59,7 @@ func TestSettingsNeedPIN(t *testing.T) {
 // and the merchant name at once.
 func TestSettingsSave(t *testing.T) {
 	h := newHarness(t, opts{})
+	writeFile(t, h.cfg.Path, "merchant_name = \"Tea House\"\n")
 	setPINHash(t, h, "2468")
 	h.g.staffUntil = time.Now().Add(time.Minute) // PIN entered
 	tapIn(t, h.g.nav.settings)
@@ -121,25 +124,62 @@ func TestSettingsSave(t *testing.T) {
 	}
 }
 
-// Settings write only what the file had plus the edits: a value from the
-// environment (here the currency) is not copied into the file.
+// Settings show the config file alone and write only what the user
+// changed: values from the environment or flags (merchant name, kiosk,
+// currency, expiry, language here) are neither shown nor copied into the
+// file.
 func TestSettingsKeepEnvironmentOutOfFile(t *testing.T) {
 	h := newHarness(t, opts{})
-	if err := os.WriteFile(h.cfg.Path, []byte("merchant_name = \"From File\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h.cfg.MerchantName = "From Env"
+	writeFile(t, h.cfg.Path, "merchant_name = \"From File\"\ncurrency = \"SGD\"\n")
+	// The running configuration, as QFPOS_MERCHANT_NAME, --kiosk,
+	// QFPOS_CURRENCY, QFPOS_QR_EXPIRY and QFPOS_LANGUAGE made it.
+	h.cfg.MerchantName, h.cfg.Kiosk, h.cfg.Currency, h.cfg.QRExpiry, h.cfg.Language = "From Env", true, "JPY", 30*time.Minute, "zh-Hant"
 	h.g.staffUntil = time.Now().Add(time.Minute)
 	tapIn(t, h.g.nav.settings)
 	s := h.g.settings
-	s.kiosk.SetChecked(true)
-	tapIn(t, s.save)
-	data, _ := os.ReadFile(h.cfg.Path)
-	if !strings.Contains(string(data), "kiosk = true") || !strings.Contains(string(data), "From Env") && !strings.Contains(string(data), "From File") {
-		t.Fatalf("file:\n%s", data)
+	if got := s.form(); got != (settingsForm{env: "sandbox", merchant: "From File", currency: "SGD", language: "en", expiry: 5 * time.Minute}) {
+		t.Fatalf("form = %+v, want the file's values", got)
 	}
-	if strings.Contains(string(data), "currency") {
-		t.Errorf("file got a setting it did not have:\n%s", data)
+	fileIs := func(want map[string]any) {
+		t.Helper()
+		got := map[string]any{}
+		if _, err := toml.DecodeFile(h.cfg.Path, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) {
+			data, _ := os.ReadFile(h.cfg.Path)
+			t.Fatalf("file has %v, want %v:\n%s", got, want, data)
+		}
+	}
+
+	s.expiry.SetSelectedIndex(2) // 15 minutes
+	tapIn(t, s.save)
+	fileIs(map[string]any{"merchant_name": "From File", "currency": "SGD", "qr_expiry": "15m0s"})
+	if !strings.Contains(s.msg.Text, "Restart qfpos") {
+		t.Errorf("message = %q", s.msg.Text)
+	}
+
+	s.merchant.SetText("Lucky Tea")
+	tapIn(t, s.save)
+	fileIs(map[string]any{"merchant_name": "Lucky Tea", "currency": "SGD", "qr_expiry": "15m0s"})
+	if h.cfg.MerchantName != "Lucky Tea" || h.cfg.Language != "zh-Hant" || !h.cfg.Kiosk {
+		t.Errorf("running config: merchant %q, language %q, kiosk %v", h.cfg.MerchantName, h.cfg.Language, h.cfg.Kiosk)
+	}
+
+	// A change undone before saving is no change; a setting changed back
+	// to the default leaves the file.
+	s = h.g.settings
+	s.kiosk.SetChecked(true)
+	s.kiosk.SetChecked(false)
+	s.expiry.SetSelectedIndex(0)
+	tapIn(t, s.save)
+	fileIs(map[string]any{"merchant_name": "Lucky Tea", "currency": "SGD"})
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
