@@ -45,6 +45,7 @@ type harness struct {
 	q      chan func()
 	chimes atomic.Int32
 	clock  *fakeNow
+	inline atomic.Bool // Do runs f at once on the caller's goroutine, as fyne.Do does after the loop
 }
 
 type opts struct {
@@ -126,9 +127,15 @@ func newHarness(t testing.TB, o opts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, srv: srv, st: st, eng: eng, cfg: cfg, q: make(chan func(), 1<<14), clock: &fakeNow{t: o.now}}
 	h.g = newGUI(ctx, a, Deps{
-		Config:         cfg,
-		Engine:         eng,
-		Do:             func(f func()) { h.q <- f },
+		Config: cfg,
+		Engine: eng,
+		Do: func(f func()) {
+			if h.inline.Load() {
+				f()
+				return
+			}
+			h.q <- f
+		},
 		Now:            h.clock.Now,
 		Chime:          func() { h.chimes.Add(1) },
 		ResultDelay:    time.Hour, // tests go back by hand, or set it

@@ -252,3 +252,28 @@ func TestSaleShowsTheJSAPIPage(t *testing.T) {
 		t.Fatalf("order = %s", o.State)
 	}
 }
+
+// Once the UI loop is over, fyne.Do runs f at once on the caller's
+// goroutine. Shutdown makes the GUI's do a no-op first, so while it waits
+// for the sale to settle, the sale's events and the countdown no longer
+// touch the GUI (the race detector would see them too).
+func TestShutdownStopsUIWork(t *testing.T) {
+	h := newHarness(t, opts{})
+	h.typeAmount("5")
+	h.chargeAndWaitQR()
+	s := h.g.sale
+	h.inline.Store(true)
+	h.g.shutdown(30 * time.Second)
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("shutdown returned before the sale settled")
+	}
+	time.Sleep(300 * time.Millisecond) // the sale's last events, countdown ticks
+	if h.g.sale != s || h.g.screen != screenQR {
+		t.Fatalf("the GUI changed after the loop: sale %p (was %p), screen %s", h.g.sale, s, h.g.screen)
+	}
+	if o, _ := h.st.Get(s.OutTradeNo()); o.State != store.StateCancelled {
+		t.Errorf("order %s", o.State)
+	}
+}

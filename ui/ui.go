@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -137,7 +138,7 @@ func Run(ctx context.Context, a *cli.App) error {
 	g := newGUI(ctx, fa, d)
 	go func() {
 		<-ctx.Done()
-		fyne.Do(fa.Quit)
+		g.do(fa.Quit) // a no-op once the loop is over: nothing left to quit
 	}()
 	g.startRecover()
 	g.win.ShowAndRun()
@@ -165,7 +166,12 @@ type gui struct {
 	eng Engine
 	cur money.Currency
 	tr  *translator
-	do  func(func())
+
+	// doMu and uiOver make do a no-op once the UI loop is over (shutdown):
+	// fyne.Do would then run f at once on the caller's goroutine, beside
+	// the shutdown and every other goroutine.
+	doMu   sync.Mutex
+	uiOver bool
 
 	body   *fyne.Container // holds the current screen
 	nav    *navBar
@@ -210,7 +216,6 @@ func newGUI(ctx context.Context, a fyne.App, d Deps) *gui {
 		eng: d.Engine,
 		cur: d.Engine.Settings().Currency,
 		tr:  newTranslator(cfg.Language),
-		do:  d.Do,
 	}
 	g.win = a.NewWindow(Title(cfg))
 	g.win.SetIcon(Icon)
@@ -297,6 +302,25 @@ func (g *gui) show(name string) {
 	g.touch()
 }
 
+// do runs f on the UI goroutine (Deps.Do), or not at all once the UI
+// loop is over. Goroutines hand their results to the UI through it; f
+// must not call do itself.
+func (g *gui) do(f func()) {
+	g.doMu.Lock()
+	defer g.doMu.Unlock()
+	if !g.uiOver {
+		g.d.Do(f)
+	}
+}
+
+// endUI makes do a no-op from now on. After it returns no f handed to do
+// runs any more, so the caller owns the gui's fields.
+func (g *gui) endUI() {
+	g.doMu.Lock()
+	g.uiOver = true
+	g.doMu.Unlock()
+}
+
 // touch records activity, for the kiosk's idle timeout.
 func (g *gui) touch() { g.lastActivity = g.d.Now() }
 
@@ -365,8 +389,11 @@ func (g *gui) closeRequested() {
 }
 
 // shutdown cancels a sale still running when the app quits and waits for
-// it to settle (closed at QFPay and verified), at most timeout.
+// it to settle (closed at QFPay and verified), at most timeout. The UI
+// loop is over: the sale's events, the countdown, the result timer and
+// the unknown-order checks no longer reach the widgets.
 func (g *gui) shutdown(timeout time.Duration) {
+	g.endUI()
 	if g.stopIdle != nil {
 		g.stopIdle()
 	}
