@@ -99,6 +99,7 @@ type pinPad struct {
 	ok     *widget.Button
 	cancel *widget.Button
 	onOK   func(pin string)
+	busy   bool // a PIN is being checked or hashed: OK and Enter wait
 }
 
 func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
@@ -174,10 +175,26 @@ func (p *pinPad) press(k string) {
 	p.entry.SetText(s)
 }
 
+// submit is OK or Enter. While a PIN is being checked or hashed it does
+// nothing: holding Enter must not start one Argon2 run (64 MiB) per key
+// repeat.
 func (p *pinPad) submit() {
+	if p.busy {
+		return
+	}
 	pin := p.entry.Text
 	p.entry.SetText("")
 	p.onOK(pin)
+}
+
+// setBusy marks a check or hash running (OK disabled) or over.
+func (p *pinPad) setBusy(busy bool) {
+	p.busy = busy
+	if busy {
+		p.ok.Disable()
+	} else {
+		p.ok.Enable()
+	}
 }
 
 func (p *pinPad) close(g *gui) {
@@ -208,12 +225,16 @@ func (g *gui) requirePIN(then func()) {
 			p.msg.SetText(g.tr.T("pin.locked", int(g.pinLockUntil.Sub(now).Seconds())+1))
 			return
 		}
-		p.ok.Disable()
+		if !validPIN(pin) { // no PIN has this form: no need to hash it
+			p.msg.SetText(g.tr.T("pin.rule", minPIN, maxPIN))
+			return
+		}
+		p.setBusy(true)
 		hash := g.cfg.PINHash
 		go func() {
 			ok, err := checkPIN(hash, pin)
 			g.do(func() {
-				p.ok.Enable()
+				p.setBusy(false)
 				switch {
 				case err != nil:
 					p.msg.SetText(g.tr.T("pin.damaged"))
@@ -258,11 +279,11 @@ func (g *gui) setPIN(then func()) {
 			p.msg.SetText(g.tr.T("pin.mismatch"))
 			return
 		}
-		p.ok.Disable()
+		p.setBusy(true)
 		go func() {
 			hash, err := hashPIN(pin)
 			g.do(func() {
-				p.ok.Enable()
+				p.setBusy(false)
 				if err == nil {
 					set := func(c *config.Config) { c.PINHash = hash }
 					err = g.saveConfig(set, set)

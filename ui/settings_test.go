@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/BurntSushi/toml"
@@ -51,6 +52,36 @@ func TestSettingsNeedPIN(t *testing.T) {
 	h.waitFor("settings", func() bool { return h.g.screen == screenSettings })
 	if h.g.pin != nil {
 		t.Error("PIN dialog still open")
+	}
+}
+
+// Enter while a PIN is being checked does nothing (holding Enter started
+// one 64 MiB Argon2 run per key repeat), and a PIN of the wrong form is
+// refused without hashing it or counting it as a wrong PIN.
+func TestPINEnterWhileChecking(t *testing.T) {
+	h := newHarness(t, opts{})
+	setPINHash(t, h, "2468")
+	h.g.requirePIN(func() {})
+	p := h.g.pin
+	enter := func() { p.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+
+	enter() // empty
+	if p.busy || p.msg.Text != "A PIN is 4 to 8 digits." {
+		t.Fatalf("empty PIN: busy %v, message %q", p.busy, p.msg.Text)
+	}
+	test.Type(p.entry, "1111")
+	enter()
+	if !p.busy || !p.ok.Disabled() {
+		t.Fatal("no check running after Enter")
+	}
+	for i := 0; i < 5; i++ { // Enter held down: key repeats
+		test.Type(p.entry, "13")
+		enter()
+	}
+	h.waitFor("the answer", func() bool { return !p.busy })
+	h.drain()
+	if h.g.pinFailures != 1 || p.msg.Text != "Wrong PIN." {
+		t.Fatalf("%d wrong PINs counted (want 1), message %q", h.g.pinFailures, p.msg.Text)
 	}
 }
 
