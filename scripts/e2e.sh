@@ -3,11 +3,13 @@
 # in sandbox mode with its own config folder and order file; xdotool types
 # like a cashier, ImageMagick takes screenshots, zbarimg reads the QR off
 # the screen, and the sandbox's control API plays the customer. It checks
-# that the QR on screen is the order's, that paying and declining end on
-# the right screens and in the order file, and that SIGTERM during a sale
-# cancels it at QFPay before qfpos exits. Screenshots of every step go to
-# $SHOTS/gui-*.png (default docs/screenshots). Run it from the repository root after
-# `make build`; the Makefile does both.
+# that the QR on screen is the order's, that paying, declining and
+# cancelling each end on their own result screen (told apart by its
+# colour: green paid, red failed, orange cancelled) and in the order file,
+# and that SIGTERM during a sale cancels it at QFPay before qfpos exits.
+# Screenshots of every step go to $SHOTS/gui-*.png (default
+# docs/screenshots). Run it from the repository root after `make build`;
+# the Makefile does both.
 set -euo pipefail
 
 BIN=${BIN:-bin/qfpos}
@@ -15,33 +17,14 @@ SHOTS=${SHOTS:-docs/screenshots}
 PORT=${E2E_PORT:-18765}
 DPY=${E2E_DISPLAY:-:97}
 SIZE=${E2E_SIZE:-1024x640}
-export LANG=en_US.UTF-8
 
-tmp=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
-cleanup() {
-  if [ -n "$app_pid" ]; then kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; fi
-  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-log() { echo "e2e: $*" >&2; }
-fail() { echo "e2e: FAIL: $*" >&2; [ -f "$tmp/app.log" ] && sed 's/^/  app: /' "$tmp/app.log" >&2; exit 1; }
+LIB_NAME=e2e
+# shellcheck source=scripts/lib-xvfb.sh
+. "$(dirname "$0")/lib-xvfb.sh"
 
 mkdir -p "$SHOTS"
-export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_RUNTIME_DIR=$tmp/run
-mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
 export QFPOS_DB=$tmp/orders.db
-unset QFPAY_APP_CODE QFPAY_CLIENT_KEY QFPAY_BASE_URL QFPOS_CONFIG QFPOS_KIOSK QFPOS_LANGUAGE
-
-Xvfb "$DPY" -screen 0 "${SIZE}x24" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xvfb_pid=$!
-export DISPLAY=$DPY
-for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
-xdpyinfo >/dev/null 2>&1 || fail "Xvfb did not start on $DPY"
+xvfb_start "$DPY" "$SIZE"
 
 ctl=http://127.0.0.1:$PORT/sandbox/control
 
@@ -88,17 +71,50 @@ wait_qr() {
   fail "no QR on screen"
 }
 
-# wait_no_qr — waits until the QR is gone (the result screen).
-wait_no_qr() {
-  for _ in $(seq 150); do
-    [ -z "$(qr_on_screen)" ] && { sleep 0.5; return; }
-    sleep 0.2
-  done
-  fail "the QR stays on screen"
+# pixels IMAGE COLOUR — how many pixels of IMAGE are COLOUR (within 6%).
+pixels() { convert "$1" -alpha off -fuzz 6% -fill black +opaque "$2" -fill white -opaque "$2" -format '%[fx:round(w*h*mean)]' info:; }
+
+# result_screen IMAGE — which result screen IMAGE shows, by the colour of
+# its icon and title (Fyne's light theme): paid (success green), failed
+# (error red), warning (orange: cancelled, expired, unknown), or none.
+result_screen() {
+  local green red orange
+  green=$(pixels "$1" '#43f436')
+  red=$(pixels "$1" '#f44336')
+  orange=$(pixels "$1" '#ff9800')
+  if [ "$green" -gt 500 ] && [ "$red" -eq 0 ] && [ "$orange" -eq 0 ]; then
+    echo paid
+  elif [ "$red" -gt 500 ] && [ "$green" -eq 0 ] && [ "$orange" -eq 0 ]; then
+    echo failed
+  elif [ "$orange" -gt 500 ] && [ "$green" -eq 0 ] && [ "$red" -eq 0 ]; then
+    echo warning
+  else
+    echo "none (green $green, red $red, orange $orange pixels)"
+  fi
 }
 
-# sandbox_state OUT_TRADE_NO — the order's state at the sandbox.
+# wait_result WANT — waits until the QR is gone and the result screen WANT
+# (paid, failed, warning) shows; fails naming the screen that shows instead.
+wait_result() {
+  local got=""
+  for _ in $(seq 150); do
+    if [ -z "$(qr_on_screen)" ]; then
+      got=$(result_screen "$tmp/scan.png")
+      [ "$got" = "$1" ] && { sleep 0.5; return; }
+    fi
+    sleep 0.2
+  done
+  cp "$tmp/scan.png" "$SHOTS/gui-e2e-failed.png" 2>/dev/null || true
+  fail "want the $1 result screen; the screen shows ${got:-the QR} ($SHOTS/gui-e2e-failed.png)"
+}
+
+# sandbox_state OUT_TRADE_NO — the order's state at the sandbox, asked
+# through its control API (while qfpos, which runs it, runs).
 sandbox_state() { curl -fs "$ctl/orders" | jq -r --arg no "$1" '.orders[] | select(.out_trade_no == $no) | .state'; }
+
+# saved_sandbox_state OUT_TRADE_NO — the order's state in the sandbox's
+# state file, for when qfpos (and with it the sandbox) has exited.
+saved_sandbox_state() { jq -r --arg no "$1" '.orders[] | select(.out_trade_no == $no) | .state' "$QFPOS_DB.sandbox.json"; }
 
 # order_state OUT_TRADE_NO — the order's state in qfpos's order file.
 order_state() { "$BIN" orders --sandbox --json 2>/dev/null | jq -r --arg no "$1" '.[] | select(.out_trade_no == $no) | .state'; }
@@ -122,8 +138,9 @@ log "RSS on the QR screen: $(rss_kb "$app_pid") kB"
 
 # The customer pays: the payer page that IS the QR, as a phone would.
 curl -fs -o /dev/null -X POST --data "action=pay" "$qr" || curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=$no"
-wait_no_qr
+wait_result paid
 shot "$SHOTS/gui-paid.png"
+[ "$(sandbox_state "$no")" = "paid" ] || fail "order $no is $(sandbox_state "$no") at the sandbox, want paid"
 log "paid screen shown for $no"
 
 xdotool key Return
@@ -134,8 +151,9 @@ qr2=$(wait_qr)
 no2=${qr2##*/}
 [ "$no2" != "$no" ] || fail "the second sale reused $no"
 curl -fs -o /dev/null -X POST "$ctl/decline?out_trade_no=$no2"
-wait_no_qr
+wait_result failed
 shot "$SHOTS/gui-failed.png"
+log "failed screen shown for $no2"
 
 xdotool key Return
 sleep 0.5
@@ -167,12 +185,14 @@ xdotool key Return
 qr3=$(wait_qr)
 no3=${qr3##*/}
 shot "$SHOTS/gui-qr_zh-Hant.png"
+[ "$(sandbox_state "$no3")" = "pending" ] || fail "order $no3 is $(sandbox_state "$no3") at the sandbox, want pending"
 xdotool key Escape
 sleep 0.7
 shot "$SHOTS/gui-cancel_zh-Hant.png"
 stop
 [ "$(order_state "$no3")" = "cancelled" ] || fail "order $no3 is $(order_state "$no3") after SIGTERM, want cancelled"
-[ "$(sandbox_state "$no3")" != "pending" ] || fail "order $no3 still payable at the sandbox"
+# The sandbox ran inside qfpos and is gone with it: its state file tells.
+[ "$(saved_sandbox_state "$no3")" = "closed" ] || fail "order $no3 is $(saved_sandbox_state "$no3") in the sandbox's state file after SIGTERM, want closed"
 log "SIGTERM during the sale: $no3 cancelled at QFPay"
 
 # --- 3. Simplified Chinese kiosk ------------------------------------------------
@@ -184,7 +204,7 @@ xdotool key Return
 qr4=$(wait_qr)
 shot "$SHOTS/gui-qr_zh-Hans_kiosk.png"
 curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr4##*/}"
-wait_no_qr
+wait_result paid
 shot "$SHOTS/gui-paid_zh-Hans_kiosk.png"
 # Cancel by touch: Cancel, then the red button of the confirmation.
 xdotool key Return
@@ -195,9 +215,11 @@ qr5=$(wait_qr)
 click 790 614 # Cancel
 sleep 0.7
 click 549 386 # Cancel payment
-wait_no_qr
+wait_result warning
 shot "$SHOTS/gui-cancelled_zh-Hans_kiosk.png"
+[ "$(sandbox_state "${qr5##*/}")" = "closed" ] || fail "order ${qr5##*/} is $(sandbox_state "${qr5##*/}") at the sandbox after Cancel, want closed"
 stop
+[ "$(order_state "${qr4##*/}")" = "paid" ] || fail "order ${qr4##*/} is $(order_state "${qr4##*/}"), want paid"
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
 
 log "OK — screenshots in $SHOTS"

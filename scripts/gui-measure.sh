@@ -12,28 +12,12 @@ BIN=${BIN:-bin/qfpos}
 RUNS=${1:-3}
 PORT=${E2E_PORT:-18767}
 DPY=${E2E_DISPLAY:-:96}
-export LANG=en_US.UTF-8
 ORDERS_1M=${ORDERS_1M:-${TMPDIR:-/tmp}/qfpos-store-bench-v1-schema1.db}
 
-tmp=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
-cleanup() {
-  if [ -n "$app_pid" ]; then kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; fi
-  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_RUNTIME_DIR=$tmp/run
-mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
-unset QFPAY_APP_CODE QFPAY_CLIENT_KEY QFPAY_BASE_URL QFPOS_CONFIG QFPOS_KIOSK QFPOS_LANGUAGE
-
-Xvfb "$DPY" -screen 0 1024x640x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-export DISPLAY=$DPY
-for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+LIB_NAME=gui-measure
+# shellcheck source=scripts/lib-xvfb.sh
+. "$(dirname "$0")/lib-xvfb.sh"
+xvfb_start "$DPY" 1024x640
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
@@ -56,20 +40,25 @@ run() {
   t0=$(now)
   GODEBUG=${GODEBUG_APP:-} QFPOS_DB=$db "$BIN" --sandbox --sandbox-listen "127.0.0.1:$PORT" >"$tmp/app.log" 2>&1 &
   app_pid=$!
-  timeout 60 xdotool search --sync --name "^qfpos" >/dev/null
+  timeout 60 xdotool search --sync --name "^qfpos" >/dev/null || fail "$label: no window"
   win=$(since "$t0")
-  for _ in $(seq 600); do frame_ready && break; sleep 0.05; done
+  local ready=""
+  for _ in $(seq 600); do frame_ready && { ready=1; break; }; sleep 0.05; done
+  [ -n "$ready" ] || fail "$label: the window never showed the keypad"
   frame=$(since "$t0")
   sleep 2
   local amount_rss
   amount_rss=$(rss)
   xdotool type --delay 40 "12.50"
   xdotool key Return
+  local qr=""
   for _ in $(seq 150); do
     import -window root "$tmp/q.png"
-    [ -n "$(zbarimg -q --raw "$tmp/q.png" 2>/dev/null || true)" ] && break
+    qr=$(zbarimg -q --raw "$tmp/q.png" 2>/dev/null || true)
+    [ -n "$qr" ] && break
     sleep 0.2
   done
+  [ -n "$qr" ] || fail "$label: no QR on screen"
   sleep 2
   [ -n "${GODEBUG_APP:-}" ] && grep "^gc " "$tmp/app.log" | tail -2 >&2
   echo "$label: window ${win}s, first frame ${frame}s, RSS amount screen $amount_rss, QR screen $(rss)"
