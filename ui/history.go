@@ -41,11 +41,12 @@ type historyScreen struct {
 	export   *widget.Button
 	content  fyne.CanvasObject
 
-	orders []*store.Order
-	cursor string // of the next page, "" when there is none
-	detail *orderDetail
-	refund *refundForm
-	err    error // the last error reading the store
+	orders  []*store.Order
+	cursor  string // of the next page, "" when there is none
+	seq     int    // bumps with every reload: a search's answer for an older one is dropped
+	loading bool   // a search page is being read
+	detail  *orderDetail
+	refund  *refundForm
 }
 
 func newHistoryScreen(g *gui) *historyScreen {
@@ -136,7 +137,9 @@ func (s *historyScreen) reload() {
 	} else {
 		s.next.Enable()
 	}
-	s.orders, s.cursor, s.err = nil, "", nil
+	s.orders, s.cursor = nil, ""
+	s.seq++
+	s.loading = false
 	s.loadMore()
 	if q := strings.TrimSpace(s.search.Text); q != "" {
 		s.dayLabel.SetText(tr.T("history.results", q))
@@ -146,15 +149,11 @@ func (s *historyScreen) reload() {
 
 	totals, err := g.eng.Store().Totals(from, to)
 	if err != nil {
-		s.err = err
 		s.totals.SetText(tr.T("history.error", err.Error()))
 	} else {
 		s.totals.SetText(s.totalsText(totals))
 	}
-	hours, err := g.eng.Store().HourlyPaid(from, to, s.loc())
-	if err != nil {
-		s.err = err
-	}
+	hours, _ := g.eng.Store().HourlyPaid(from, to, s.loc()) // an error shows with the totals
 	s.chart.set(hours[g.cur.Code], g.cur)
 }
 
@@ -169,12 +168,42 @@ func (s *historyScreen) query() store.ListQuery {
 	return q
 }
 
-// loadMore appends the next page.
+// loadMore appends the next page. A day's page is read at once; a search
+// reads the whole time index, so it runs on a goroutine and its answer
+// comes back through do, dropped if the screen has reloaded since.
 func (s *historyScreen) loadMore() {
-	s.g.touch()
-	page, next, err := s.g.eng.Store().List(s.query())
+	g := s.g
+	g.touch()
+	q := s.query()
+	if q.Search == "" {
+		page, next, err := g.eng.Store().List(q)
+		s.addPage(page, next, err)
+		return
+	}
+	if s.loading {
+		return
+	}
+	s.loading = true
+	s.more.Disable()
+	if len(s.orders) == 0 {
+		s.empty.Hide()
+	}
+	seq, st := s.seq, g.eng.Store()
+	go func() {
+		page, next, err := st.List(q)
+		g.do(func() {
+			if seq == s.seq {
+				s.loading = false
+				s.more.Enable()
+				s.addPage(page, next, err)
+			}
+		})
+	}()
+}
+
+// addPage shows a page read by loadMore.
+func (s *historyScreen) addPage(page []*store.Order, next string, err error) {
 	if err != nil {
-		s.err = err
 		s.g.message(s.g.tr.T("error.title"), s.g.tr.T("history.error", err.Error()))
 		return
 	}
@@ -291,15 +320,7 @@ func (s *historyScreen) askExport() {
 		if err != nil || w == nil {
 			return
 		}
-		err = s.exportTo(w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			g.message(g.tr.T("error.title"), g.tr.T("history.export_failed", err.Error()))
-			return
-		}
-		g.message(g.tr.T("history.export"), g.tr.T("history.exported", w.URI().Path()))
+		s.saveCSV(w)
 	}, g.win)
 	d.SetFileName("qfpos-" + from.Format("2006-01-02") + ".csv")
 	g.track(d)
@@ -307,10 +328,30 @@ func (s *historyScreen) askExport() {
 	d.Resize(g.win.Canvas().Size().Subtract(fyne.NewSquareSize(32)))
 }
 
-// exportTo writes the day's orders as CSV.
-func (s *historyScreen) exportTo(w io.Writer) error {
+// saveCSV writes the day's orders to w on a goroutine (a day can be a
+// long file on a slow disk) and says how it went.
+func (s *historyScreen) saveCSV(w fyne.URIWriteCloser) {
+	g, export := s.g, s.exporter()
+	go func() {
+		err := export(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		g.do(func() {
+			if err != nil {
+				g.message(g.tr.T("error.title"), g.tr.T("history.export_failed", err.Error()))
+				return
+			}
+			g.message(g.tr.T("history.export"), g.tr.T("history.exported", w.URI().Path()))
+		})
+	}()
+}
+
+// exporter writes the day shown as CSV; it may run on any goroutine.
+func (s *historyScreen) exporter() func(io.Writer) error {
+	st := s.g.eng.Store()
 	from, to := s.bounds()
-	return s.g.eng.Store().ExportCSV(w, from, to)
+	return func(w io.Writer) error { return st.ExportCSV(w, from, to) }
 }
 
 // orderDetail is the dialog of one order.

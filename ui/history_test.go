@@ -3,12 +3,15 @@ package ui
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qfpos/qfpos/store"
@@ -86,6 +89,7 @@ func TestHistoryPagingSearchTotalsExport(t *testing.T) {
 	// Search over every day, by part of the order number, any case.
 	test.Type(s.search, "qfseed011")
 	s.search.OnSubmitted(s.search.Text)
+	h.waitFor("the search", func() bool { return len(s.orders) > 0 })
 	if len(s.orders) != 10 || !strings.Contains(s.dayLabel.Text, "qfseed011") {
 		t.Fatalf("search: %d orders, label %q", len(s.orders), s.dayLabel.Text)
 	}
@@ -108,7 +112,7 @@ func TestHistoryPagingSearchTotalsExport(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := s.exportTo(&buf); err != nil {
+	if err := s.exporter()(&buf); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
@@ -209,5 +213,69 @@ func TestRefundWithPIN(t *testing.T) {
 	s.openOrder(o.OutTradeNo)
 	if s.detail.refund.Visible() {
 		t.Error("Refund offered for a fully refunded order")
+	}
+}
+
+// A search reads the whole time index: it runs off the UI goroutine, its
+// answer comes back through do, and the answer of a search typed over
+// is dropped.
+func TestHistorySearchOffTheUIGoroutine(t *testing.T) {
+	h := newHarness(t, opts{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)})
+	seed(t, h.st, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 30)
+	tapIn(t, h.g.nav.history)
+	s := h.g.history
+	s.search.SetText("qfseed001")
+	s.search.OnSubmitted(s.search.Text)
+	if len(s.orders) != 0 {
+		t.Fatal("the search ran on the UI goroutine")
+	}
+	s.search.SetText("qfseed002") // typed over before the answer
+	s.search.OnSubmitted(s.search.Text)
+	h.waitFor("the search", func() bool { return len(s.orders) > 0 })
+	time.Sleep(50 * time.Millisecond)
+	h.drain() // the first search's answer, if it came last
+	if len(s.orders) != 10 {
+		t.Fatalf("%d orders listed, want the second search's 10", len(s.orders))
+	}
+	for _, o := range s.orders {
+		if !strings.HasPrefix(o.OutTradeNo, "QFSEED002") {
+			t.Fatalf("%s listed for qfseed002", o.OutTradeNo)
+		}
+	}
+}
+
+// gateWriter is an export file whose writes wait until the test opens
+// the gate, or fail after a while.
+type gateWriter struct {
+	gate chan struct{}
+	buf  bytes.Buffer
+}
+
+func (w *gateWriter) Write(p []byte) (int, error) {
+	select {
+	case <-w.gate:
+	case <-time.After(3 * time.Second):
+		return 0, errors.New("written on the UI goroutine")
+	}
+	return w.buf.Write(p)
+}
+func (w *gateWriter) Close() error  { return nil }
+func (w *gateWriter) URI() fyne.URI { return storage.NewFileURI("/tmp/day.csv") }
+
+// The CSV export writes on a goroutine, not in the file dialog's
+// callback on the UI goroutine, and says when it is done.
+func TestHistoryExportOffTheUIGoroutine(t *testing.T) {
+	h := newHarness(t, opts{now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)})
+	seed(t, h.st, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 3)
+	tapIn(t, h.g.nav.history)
+	w := &gateWriter{gate: make(chan struct{})}
+	h.g.history.saveCSV(w) // returns before the file is written
+	close(w.gate)
+	h.waitFor("the export's message", func() bool { return h.g.lastMsg != nil })
+	if m := h.g.lastMsg.text.Text; m != "Saved /tmp/day.csv." {
+		t.Fatalf("message %q", m)
+	}
+	if rows := strings.Count(w.buf.String(), "\n"); rows != 4 {
+		t.Errorf("%d CSV lines, want 4", rows)
 	}
 }
