@@ -130,29 +130,31 @@ func (c Currency) Decimal(minor int64) string {
 // Format formats minor units for people: 1250 HKD → "HK$12.50",
 // 500 JPY → "¥500", with thousands separators ("HK$1,234.50").
 func (c Currency) Format(minor int64) string {
-	neg := minor < 0
-	if neg {
-		minor = -minor
+	if minor < 0 {
+		return "-" + c.FormatDecimal(c.Decimal(-minor))
 	}
-	s := c.Decimal(minor)
-	whole, frac, _ := strings.Cut(s, ".")
+	return c.FormatDecimal(c.Decimal(minor))
+}
+
+// FormatDecimal formats a decimal string in major units (digits and at
+// most one '.') the way Format formats an amount, keeping its decimals
+// as they are: "1234.5" HKD → "HK$1,234.5", "12." → "HK$12.". It shows
+// an amount as it is being typed.
+func (c Currency) FormatDecimal(s string) string {
+	whole, frac, dot := strings.Cut(s, ".")
 	var b strings.Builder
+	b.WriteString(c.Symbol)
+	if c.Symbol == c.Code {
+		b.WriteByte(' ')
+	}
 	for i, r := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(r)
 	}
-	out := b.String()
-	if frac != "" {
-		out += "." + frac
+	if dot {
+		b.WriteString("." + frac)
 	}
-	sym := c.Symbol
-	if sym == c.Code {
-		sym += " "
-	}
-	if neg {
-		return "-" + sym + out
-	}
-	return sym + out
+	return b.String()
 }

@@ -95,6 +95,32 @@ func TestFormat(t *testing.T) {
 	}
 }
 
+func TestFormatDecimal(t *testing.T) {
+	hkd, jpy, sgd := money.MustLookup("HKD"), money.MustLookup("JPY"), money.MustLookup("SGD")
+	for _, tt := range []struct {
+		c    money.Currency
+		in   string
+		want string
+	}{
+		{hkd, "12.50", "HK$12.50"},
+		{hkd, "12.", "HK$12."},
+		{hkd, "0.5", "HK$0.5"},
+		{hkd, "1234.5", "HK$1,234.5"},
+		{hkd, "1234567", "HK$1,234,567"},
+		{hkd, "123", "HK$123"},
+		{jpy, "500", "¥500"},
+		{jpy, "1500", "¥1,500"},
+		{sgd, "1000.25", "SGD 1,000.25"},
+	} {
+		if got := tt.c.FormatDecimal(tt.in); got != tt.want {
+			t.Errorf("%s FormatDecimal(%q) = %q, want %q", tt.c.Code, tt.in, got, tt.want)
+		}
+	}
+	if got := hkd.Format(-123456); got != "-HK$1,234.56" {
+		t.Errorf("Format(-123456) = %q", got)
+	}
+}
+
 func TestLookup(t *testing.T) {
 	for _, code := range money.Currencies {
 		if _, err := money.Lookup(code); err != nil {

@@ -191,27 +191,12 @@ func smallAmount(c money.Currency) int64 {
 	return 0
 }
 
-// displayAmount formats what was typed the way money.Format formats an
+// displayAmount shows what was typed the way money.Format shows an
 // amount, keeping a trailing point or missing decimals as typed:
 // "1234.5" → "HK$1,234.5", "" → "HK$0.00".
 func displayAmount(c money.Currency, in string) string {
 	if in == "" {
 		return c.Format(0)
 	}
-	whole, frac, dot := strings.Cut(in, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if dot {
-		b.WriteString("." + frac)
-	}
-	sym := c.Symbol
-	if sym == c.Code {
-		sym += " "
-	}
-	return sym + b.String()
+	return c.FormatDecimal(in)
 }
