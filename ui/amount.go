@@ -42,7 +42,7 @@ type amountScreen struct {
 }
 
 func newAmountScreen(g *gui) *amountScreen {
-	s := &amountScreen{g: g, keys: map[string]*widget.Button{}}
+	s := &amountScreen{g: g}
 	s.display = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true, Monospace: false})
 	s.display.SizeName = sizeAmount
 	s.display.Truncation = fyne.TextTruncateEllipsis
@@ -58,27 +58,14 @@ func newAmountScreen(g *gui) *amountScreen {
 	}
 	s.item.OnSubmitted = func(string) { g.charge() }
 
-	key := func(k, label string) *widget.Button {
-		b := widget.NewButton(label, func() { g.touch(); s.press(k) })
-		s.keys[k] = b
-		return b
+	dot := keyDot
+	if g.cur.Exponent == 0 {
+		dot = "" // no point to type: a gap
 	}
-	var grid []fyne.CanvasObject
-	for _, k := range []string{"7", "8", "9", "4", "5", "6", "1", "2", "3"} {
-		grid = append(grid, key(k, k))
-	}
-	if g.cur.Exponent > 0 {
-		grid = append(grid, key(keyDot, g.tr.T("amount.point")))
-	} else {
-		grid = append(grid, layout.NewSpacer())
-	}
-	grid = append(grid, key("0", "0"))
-	back := widget.NewButtonWithIcon("", backspaceIcon, func() { g.touch(); s.press(keyBack) })
-	s.keys[keyBack] = back
-	grid = append(grid, back)
-	pad := container.NewThemeOverride(container.NewGridWithColumns(3, grid...), keyTheme{newTheme()})
-
-	clear := widget.NewButtonWithIcon(g.tr.T("amount.clear"), theme.ContentClearIcon(), func() { g.touch(); s.press(keyClear) })
+	var pad fyne.CanvasObject
+	s.keys, pad = g.keypad(s.press, "7", "8", "9", "4", "5", "6", "1", "2", "3", dot, "0", keyBack)
+	clear := g.key(keyClear, s.press)
+	clear.SetIcon(theme.ContentClearIcon())
 	s.keys[keyClear] = clear
 	s.charge = widget.NewButton(g.tr.T("amount.charge"), g.charge)
 	s.charge.Importance = widget.HighImportance
@@ -105,12 +92,8 @@ func (s *amountScreen) press(k string) {
 	in := s.input
 	whole, frac, dot := strings.Cut(in, ".")
 	switch k {
-	case keyBack:
-		if in != "" {
-			in = in[:len(in)-1]
-		}
-	case keyClear:
-		in = ""
+	case keyBack, keyClear:
+		in = typeKey(in, k)
 	case keyDot:
 		if s.g.cur.Exponent == 0 || dot {
 			return
@@ -131,11 +114,59 @@ func (s *amountScreen) press(k string) {
 		case !dot && len(whole) >= maxWholeDigits:
 			return
 		default:
-			in += k
+			in = typeKey(in, k)
 		}
 	}
 	s.input = in
 	s.refresh()
+}
+
+// keypad makes the keys (digits, keyDot, keyBack, keyClear; "" is a gap)
+// in a grid of three columns with keypad-sized text. A key records
+// activity, then runs press.
+func (g *gui) keypad(press func(k string), keys ...string) (map[string]*widget.Button, fyne.CanvasObject) {
+	buttons := map[string]*widget.Button{}
+	var cells []fyne.CanvasObject
+	for _, k := range keys {
+		if k == "" {
+			cells = append(cells, layout.NewSpacer())
+			continue
+		}
+		buttons[k] = g.key(k, press)
+		cells = append(cells, buttons[k])
+	}
+	return buttons, container.NewThemeOverride(container.NewGridWithColumns(3, cells...), keyTheme{newTheme()})
+}
+
+// key is one keypad key: its digit, the point, backspace (an icon) or
+// Clear.
+func (g *gui) key(k string, press func(k string)) *widget.Button {
+	b := widget.NewButton(k, func() { g.touch(); press(k) })
+	switch k {
+	case keyDot:
+		b.SetText(g.tr.T("amount.point"))
+	case keyBack:
+		b.SetText("")
+		b.SetIcon(backspaceIcon)
+	case keyClear:
+		b.SetText(g.tr.T("amount.clear"))
+	}
+	return b
+}
+
+// typeKey is what was typed, in, after the key k: backspace drops the
+// last character, Clear everything, and any other key is appended.
+func typeKey(in, k string) string {
+	switch k {
+	case keyBack:
+		if in != "" {
+			return in[:len(in)-1]
+		}
+		return in
+	case keyClear:
+		return ""
+	}
+	return in + k
 }
 
 // reset clears the amount and the item name.

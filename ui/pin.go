@@ -103,7 +103,7 @@ type pinPad struct {
 }
 
 func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
-	p := &pinPad{keys: map[string]*widget.Button{}, onOK: onOK}
+	p := &pinPad{onOK: onOK}
 	p.prompt = widget.NewLabel(prompt)
 	p.prompt.Wrapping = fyne.TextWrapWord
 	p.entry = widget.NewPasswordEntry()
@@ -117,23 +117,8 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 	p.msg = widget.NewLabel("")
 	p.msg.Importance = widget.DangerImportance
 	p.msg.Wrapping = fyne.TextWrapWord
-	var keys []fyne.CanvasObject
-	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", keyClear, "0", keyBack} {
-		label := k
-		switch k {
-		case keyClear:
-			label = g.tr.T("amount.clear")
-		case keyBack:
-			label = ""
-		}
-		b := widget.NewButton(label, func() { g.touch(); p.press(k) })
-		if k == keyBack {
-			b.SetIcon(backspaceIcon)
-		}
-		p.keys[k] = b
-		keys = append(keys, b)
-	}
-	pad := container.NewThemeOverride(container.NewGridWithColumns(3, keys...), keyTheme{newTheme()})
+	var pad fyne.CanvasObject
+	p.keys, pad = g.keypad(p.press, "1", "2", "3", "4", "5", "6", "7", "8", "9", keyClear, "0", keyBack)
 	text := container.NewVBox(p.prompt, p.entry, p.msg)
 	var content fyne.CanvasObject = container.NewVBox(text, pad)
 	win := g.win.Canvas().Size()
@@ -160,20 +145,7 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 	return p
 }
 
-func (p *pinPad) press(k string) {
-	s := p.entry.Text
-	switch k {
-	case keyBack:
-		if s != "" {
-			s = s[:len(s)-1]
-		}
-	case keyClear:
-		s = ""
-	default:
-		s += k
-	}
-	p.entry.SetText(s)
-}
+func (p *pinPad) press(k string) { p.entry.SetText(typeKey(p.entry.Text, k)) }
 
 // submit is OK or Enter. While a PIN is being checked or hashed it does
 // nothing: holding Enter must not start one Argon2 run (64 MiB) per key
