@@ -169,10 +169,7 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.left = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	s.status = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.status.Wrapping = fyne.TextWrapWord
-	s.order = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	s.order.SizeName = theme.SizeNameCaptionText
-	s.order.Importance = widget.LowImportance
-	s.order.Truncation = fyne.TextTruncateEllipsis
+	s.order = newOrderLabel()
 	s.cancel = widget.NewButtonWithIcon(g.tr.T("qr.cancel"), theme.CancelIcon(), s.askCancel)
 	s.cancel.Importance = widget.DangerImportance
 	if customer {
@@ -192,6 +189,16 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	code := container.NewStack(s.qr, container.NewCenter(s.preparing))
 	s.content = container.New(qrLayout{}, code, info)
 	return s
+}
+
+// newOrderLabel is the small grey line with the order number under the
+// QR and on the result screen.
+func newOrderLabel() *widget.Label {
+	l := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	l.SizeName = theme.SizeNameCaptionText
+	l.Importance = widget.LowImportance
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
 }
 
 // scanInOtherLanguages is the instruction in the two languages the screen

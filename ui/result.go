@@ -39,10 +39,7 @@ func newResultScreen(g *gui, customer bool) *resultScreen {
 	s.detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.detail.Wrapping = fyne.TextWrapWord
 	s.syssn = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-	s.order = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	s.order.SizeName = theme.SizeNameCaptionText
-	s.order.Importance = widget.LowImportance
-	s.order.Truncation = fyne.TextTruncateEllipsis
+	s.order = newOrderLabel()
 	s.done = widget.NewButtonWithIcon(g.tr.T("result.new"), theme.NavigateNextIcon(), g.newSale)
 	s.done.Importance = widget.HighImportance
 	icon := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(96), s.icon))
