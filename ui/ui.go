@@ -11,7 +11,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -217,7 +216,7 @@ func newGUI(ctx context.Context, a fyne.App, d Deps) *gui {
 		cur: d.Engine.Settings().Currency,
 		tr:  newTranslator(cfg.Language),
 	}
-	g.win = a.NewWindow(Title(cfg))
+	g.win = a.NewWindow("qfpos")
 	g.win.SetIcon(Icon)
 	g.build()
 	g.win.Resize(fyne.NewSize(1024, 640))
@@ -237,6 +236,7 @@ func newGUI(ctx context.Context, a fyne.App, d Deps) *gui {
 // build (re)creates every screen in the current language and shows the
 // amount screen.
 func (g *gui) build() {
+	g.win.SetTitle(g.title())
 	g.amount = newAmountScreen(g)
 	g.qr = newQRScreen(g, false)
 	g.result = newResultScreen(g, false)
@@ -473,22 +473,6 @@ func (g *gui) closeDialogs() {
 	clear(g.open)
 }
 
-// Title is the window title: the app's name and its mode.
-func Title(cfg *config.Config) string {
-	return "qfpos — " + ModeText(cfg)
-}
-
-// ModeText tells people which QFPay the app talks to, plainly.
-func ModeText(cfg *config.Config) string {
-	if cfg.Sandbox() {
-		return "SANDBOX (no QFPay credentials: no real money)"
-	}
-	if cfg.Live() {
-		return fmt.Sprintf("QFPay %s (live)", cfg.Mode())
-	}
-	return fmt.Sprintf("QFPay %s (test)", cfg.Mode())
-}
-
 // navBar is the row on top: the screens a cashier may go to, or in kiosk
 // mode only the staff button.
 type navBar struct {
@@ -555,7 +539,12 @@ func (n *navBar) update() {
 	}
 }
 
-// modeText is the mode in the current language.
+// title is the window title: the app's name and its mode, in the current
+// language.
+func (g *gui) title() string { return "qfpos — " + g.modeText() }
+
+// modeText tells people which QFPay the app talks to, plainly, in the
+// current language.
 func (g *gui) modeText() string {
 	switch {
 	case g.cfg.Sandbox():

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -15,6 +16,8 @@ import (
 	"github.com/qfpos/qfpos/money"
 )
 
+// The window title names the mode in the cashier's language, and follows
+// a change of language.
 func TestTitleAndMode(t *testing.T) {
 	sandbox := config.Defaults()
 	live := config.Defaults()
@@ -22,16 +25,34 @@ func TestTitleAndMode(t *testing.T) {
 	test2 := config.Defaults()
 	test2.AppCode, test2.ClientKey, test2.BaseURL = "A", "K", "http://127.0.0.1:9999"
 	for _, tt := range []struct {
-		cfg  *config.Config
-		mode string
+		cfg   *config.Config
+		lang  string
+		title string
 	}{
-		{sandbox, "SANDBOX (no QFPay credentials: no real money)"},
-		{live, "QFPay hk (live)"},
-		{test2, "QFPay http://127.0.0.1:9999 (test)"},
+		{sandbox, "en", "qfpos — Sandbox"},
+		{sandbox, "zh-Hans", "qfpos — 沙盒"},
+		{live, "en", "qfpos — QFPay hk (live)"},
+		{live, "zh-Hant", "qfpos — QFPay hk（正式）"},
+		{test2, "en", "qfpos — QFPay http://127.0.0.1:9999 (test)"},
+		{test2, "zh-Hans", "qfpos — QFPay http://127.0.0.1:9999（测试）"},
 	} {
-		if got := Title(tt.cfg); got != "qfpos — "+tt.mode {
-			t.Errorf("Title = %q, want mode %q", got, tt.mode)
+		g := &gui{cfg: tt.cfg, tr: newTranslator(tt.lang)}
+		if got := g.title(); got != tt.title {
+			t.Errorf("%s title = %q, want %q", tt.lang, got, tt.title)
 		}
+	}
+
+	h := newHarness(t, opts{language: "zh-Hant"})
+	if got := h.w.Title(); got != "qfpos — 沙盒" {
+		t.Errorf("zh-Hant window title %q", got)
+	}
+	writeFile(t, h.cfg.Path, "language = \"zh-Hant\"\n")
+	h.g.staffUntil = time.Now().Add(time.Minute)
+	tapIn(t, h.g.nav.settings)
+	h.g.settings.language.SetSelectedIndex(0) // English
+	tapIn(t, h.g.settings.save)
+	if got := h.w.Title(); got != "qfpos — Sandbox" {
+		t.Errorf("window title after switching to English %q", got)
 	}
 }
 
