@@ -13,7 +13,6 @@ type msgBox struct {
 	text    *widget.Label
 	yes, no *widget.Button // confirm only
 	ok      *widget.Button // message only
-	onYes   func()
 }
 
 // dialogWidth is the width a dialog takes in a window of width w.
@@ -34,7 +33,7 @@ func (g *gui) message(title, text string) *msgBox {
 
 // confirm asks a yes/no question; yes runs onYes.
 func (g *gui) confirm(title, text, yes, no string, onYes func()) *msgBox {
-	m := &msgBox{title: title, text: widget.NewLabel(text), onYes: onYes}
+	m := &msgBox{title: title, text: widget.NewLabel(text)}
 	m.text.Wrapping = fyne.TextWrapWord
 	m.dlg = dialog.NewCustomWithoutButtons(title, m.text, g.win)
 	m.no = widget.NewButton(no, m.dlg.Hide)

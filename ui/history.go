@@ -356,10 +356,9 @@ func (s *historyScreen) exporter() func(io.Writer) error {
 
 // orderDetail is the dialog of one order.
 type orderDetail struct {
-	outTradeNo string
-	text       *widget.Label
-	refund     *widget.Button
-	box        *msgBox
+	text   *widget.Label
+	refund *widget.Button
+	box    *msgBox
 }
 
 // refundable is what is left to refund of an order.
@@ -385,7 +384,7 @@ func (s *historyScreen) openOrder(outTradeNo string) {
 		g.message(tr.T("error.title"), tr.T("history.error", err.Error()))
 		return
 	}
-	d := &orderDetail{outTradeNo: outTradeNo}
+	d := &orderDetail{}
 	d.text = widget.NewLabel(s.describe(o))
 	d.text.Wrapping = fyne.TextWrapWord
 	d.refund = widget.NewButtonWithIcon(tr.T("refund.button"), theme.ContentUndoIcon(), func() {
@@ -428,12 +427,11 @@ func (s *historyScreen) describe(o *store.Order) string {
 
 // refundForm is the dialog that refunds all or part of an order.
 type refundForm struct {
-	outTradeNo string
-	amount     *widget.Entry
-	msg        *widget.Label
-	ok         *widget.Button
-	dlg        *dialog.CustomDialog
-	left       int64
+	amount *widget.Entry
+	msg    *widget.Label
+	ok     *widget.Button
+	dlg    *dialog.CustomDialog
+	left   int64
 }
 
 // askRefund asks how much to refund (all that is left, by default).
@@ -452,7 +450,7 @@ func (s *historyScreen) askRefund(outTradeNo string) {
 	if s.detail != nil {
 		s.detail.box.dlg.Hide()
 	}
-	f := &refundForm{outTradeNo: outTradeNo, left: refundable(o)}
+	f := &refundForm{left: refundable(o)}
 	f.amount = widget.NewEntry()
 	f.amount.SetText(cur.Decimal(f.left))
 	f.msg = widget.NewLabel(tr.T("refund.left", cur.Format(f.left)))

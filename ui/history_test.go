@@ -142,7 +142,7 @@ func TestRefundWithPIN(t *testing.T) {
 	}
 	s.list.Select(0)
 	d := s.detail
-	if d == nil || d.outTradeNo != o.OutTradeNo || !strings.Contains(d.text.Text, "State: paid") {
+	if d == nil || !strings.Contains(d.text.Text, "Order: "+o.OutTradeNo) || !strings.Contains(d.text.Text, "State: paid") {
 		t.Fatalf("detail = %+v", d)
 	}
 	tapIn(t, d.refund)

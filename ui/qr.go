@@ -132,7 +132,6 @@ func (q *qrCode) draw(w, h int) image.Image {
 // the merchant, how to pay, the time left, and how things stand.
 type qrScreen struct {
 	g         *gui
-	customer  bool // the customer display's copy: no Cancel
 	qr        *qrCode
 	preparing *widget.Activity
 	amount    *widget.Label
@@ -151,8 +150,10 @@ type qrScreen struct {
 	total     time.Duration
 }
 
+// newQRScreen makes the QR screen; the customer display's copy
+// (customer) has no Cancel.
 func newQRScreen(g *gui, customer bool) *qrScreen {
-	s := &qrScreen{g: g, customer: customer, qr: newQRCode(), preparing: widget.NewActivity()}
+	s := &qrScreen{g: g, qr: newQRCode(), preparing: widget.NewActivity()}
 	s.amount = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.amount.SizeName = sizeAmount
 	s.merchant = widget.NewLabelWithStyle(g.cfg.MerchantName, fyne.TextAlignCenter, fyne.TextStyle{})
@@ -299,9 +300,13 @@ func mmss(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", secs/60, secs%60)
 }
 
-// askCancel confirms before the sale is cancelled.
+// askCancel confirms before the sale is cancelled, once: Escape while the
+// confirmation is open opens no second one on top of it.
 func (s *qrScreen) askCancel() {
 	g := s.g
 	g.touch()
+	if s.confirm != nil && g.open[s.confirm.dlg] {
+		return
+	}
 	s.confirm = g.confirm(g.tr.T("cancel.title"), g.tr.T("cancel.text"), g.tr.T("cancel.yes"), g.tr.T("cancel.no"), g.cancelSale)
 }

@@ -13,23 +13,24 @@ import (
 // resultScreen says how a sale ended: paid, failed, expired, cancelled,
 // or not known yet.
 type resultScreen struct {
-	g        *gui
-	customer bool
-	icon     *widget.Icon
-	title    *widget.Label
-	amount   *widget.Label
-	detail   *widget.Label
-	syssn    *widget.Label
-	order    *widget.Label
-	done     *widget.Button
-	content  fyne.CanvasObject
+	g       *gui
+	icon    *widget.Icon
+	title   *widget.Label
+	amount  *widget.Label
+	detail  *widget.Label
+	syssn   *widget.Label
+	order   *widget.Label
+	done    *widget.Button
+	content fyne.CanvasObject
 
 	outTradeNo string
 	state      store.State
 }
 
+// newResultScreen makes the result screen; the customer display's copy
+// (customer) has no New sale button.
 func newResultScreen(g *gui, customer bool) *resultScreen {
-	s := &resultScreen{g: g, customer: customer}
+	s := &resultScreen{g: g}
 	s.icon = widget.NewIcon(nil)
 	s.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.title.SizeName = sizeResult

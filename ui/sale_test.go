@@ -108,8 +108,12 @@ func TestSaleCancelWithConfirmation(t *testing.T) {
 		t.Fatal("Keep waiting cancelled the sale")
 	}
 
-	h.key(fyne.KeyEscape) // Escape asks too
+	h.key(fyne.KeyEscape) // Escape asks too, once
 	c = h.g.qr.confirm
+	h.key(fyne.KeyEscape)
+	if h.g.qr.confirm != c || len(h.g.open) != 1 {
+		t.Fatalf("Escape twice: %d dialogs open", len(h.g.open))
+	}
 	tapIn(t, c.yes)
 	if !h.g.qr.cancel.Disabled() || h.g.qr.status.Text != "Cancelling — checking with QFPay…" {
 		t.Errorf("while cancelling: cancel disabled %v, status %q", h.g.qr.cancel.Disabled(), h.g.qr.status.Text)
