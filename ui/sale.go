@@ -179,6 +179,7 @@ func (g *gui) newSale() {
 	if g.customer != nil {
 		g.customer.show(screenAmount)
 	}
+	g.showRecoverNotice()
 }
 
 // watchUnknown keeps asking QFPay about an order whose outcome is not

@@ -12,6 +12,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,17 +190,18 @@ type gui struct {
 	cancelling bool
 	lastEvent  checkout.Event
 
-	resultSeq    int       // bumps with every result shown, for its timer
-	lastActivity time.Time // for the kiosk's idle timeout
-	staffUntil   time.Time // the PIN was entered; staff screens open until then
-	pinFailures  int
-	pinLockUntil time.Time
-	pin          *pinPad                // the PIN dialog when open
-	lastMsg      *msgBox                // the last message dialog
-	open         map[dialog.Dialog]bool // every dialog shown and not closed yet
-	closing      bool                   // quit asked while a sale runs
-	stopIdle     func()                 // stops the kiosk idle watcher
-	unknownWatch []string               // out_trade_nos being re-checked
+	resultSeq     int       // bumps with every result shown, for its timer
+	lastActivity  time.Time // for the kiosk's idle timeout
+	staffUntil    time.Time // the PIN was entered; staff screens open until then
+	pinFailures   int
+	pinLockUntil  time.Time
+	pin           *pinPad                // the PIN dialog when open
+	lastMsg       *msgBox                // the last message dialog
+	open          map[dialog.Dialog]bool // every dialog shown and not closed yet
+	closing       bool                   // quit asked while a sale runs
+	stopIdle      func()                 // stops the kiosk idle watcher
+	unknownWatch  []string               // out_trade_nos being re-checked
+	recoverNotice string                 // what start-up recovery found, kept during a sale
 }
 
 // newGUI builds the main window and its screens. Run and the tests call it.
@@ -409,17 +411,55 @@ func (g *gui) shutdown(timeout time.Duration) {
 }
 
 // startRecover settles unfinished orders from an earlier run, in the
-// background, without delaying the window.
+// background, without delaying the window. What the cashier must act on
+// is shown once it is done (recovered).
 func (g *gui) startRecover() {
+	eng, ctx, log := g.eng, g.ctx, g.d.Log
 	go func() {
-		res, err := g.eng.Recover(g.ctx)
+		res, err := eng.Recover(ctx)
 		if err != nil {
-			g.d.Log.Warn("recover", "err", err)
+			log.Warn("recover", "err", err)
 		}
 		for _, r := range res {
-			g.d.Log.Info("recovered", "out_trade_no", r.OutTradeNo, "from", r.From, "to", r.To, "note", r.Note, "err", r.Err)
+			log.Info("recovered", "out_trade_no", r.OutTradeNo, "from", r.From, "to", r.To, "note", r.Note, "err", r.Err)
 		}
+		g.do(func() { g.recovered(res) })
 	}()
+}
+
+// recovered tells the cashier, in their language, what start-up recovery
+// found that needs them: a sale paid twice (refund one), or orders whose
+// outcome is still unknown (do not charge again). During a sale it waits
+// for the next amount screen (newSale).
+func (g *gui) recovered(res []checkout.Settled) {
+	var lines []string
+	for _, r := range res {
+		switch {
+		case strings.Contains(r.Note, "paid twice"):
+			nos := r.OutTradeNo
+			if _, after, ok := strings.Cut(r.Note, "refund one: "); ok {
+				nos = strings.ReplaceAll(after, " and ", ", ")
+			}
+			lines = append(lines, g.tr.T("recover.paid_twice", nos))
+		case r.To == store.StateUnknown || r.To == store.StateCreating:
+			lines = append(lines, g.tr.T("recover.unknown", r.OutTradeNo))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	g.recoverNotice = strings.Join(lines, "\n\n")
+	if !g.busy() && g.screen != screenQR {
+		g.showRecoverNotice()
+	}
+}
+
+// showRecoverNotice shows what recovered kept for later, if anything.
+func (g *gui) showRecoverNotice() {
+	if g.recoverNotice != "" {
+		g.message(g.tr.T("recover.title"), g.recoverNotice)
+		g.recoverNotice = ""
+	}
 }
 
 // startIdleWatch sends an idle kiosk back to the amount screen.
