@@ -45,8 +45,17 @@ type harness struct {
 	q      chan func()
 	chimes atomic.Int32
 	clock  *fakeNow
-	inline atomic.Bool // Do runs f at once on the caller's goroutine, as fyne.Do does after the loop
+	inline atomic.Bool  // Do runs f at once on the caller's goroutine, as fyne.Do does after the loop
+	quits  atomic.Int32 // calls of the app's Quit
 }
+
+// quitCounter is the test app, counting Quit (a no-op there).
+type quitCounter struct {
+	fyne.App
+	n *atomic.Int32
+}
+
+func (a quitCounter) Quit() { a.n.Add(1) }
 
 type opts struct {
 	currency string
@@ -126,7 +135,7 @@ func newHarness(t testing.TB, o opts) *harness {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, srv: srv, st: st, eng: eng, cfg: cfg, q: make(chan func(), 1<<14), clock: &fakeNow{t: o.now}}
-	h.g = newGUI(ctx, a, Deps{
+	h.g = newGUI(ctx, quitCounter{a, &h.quits}, Deps{
 		Config: cfg,
 		Engine: eng,
 		Do: func(f func()) {

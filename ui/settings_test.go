@@ -232,6 +232,10 @@ func TestKiosk(t *testing.T) {
 		t.Fatal("closing the kiosk asked no PIN")
 	}
 	tapIn(t, h.g.pin.cancel)
+	h.drain()
+	if h.quits.Load() != 0 {
+		t.Fatal("the kiosk quit without the PIN")
+	}
 
 	h.typeAmount("42")
 	h.clock.Set(start.Add(2 * time.Minute))
@@ -269,6 +273,19 @@ func TestKiosk(t *testing.T) {
 	h.g.checkIdle()
 	if len(h.g.open) != 0 || h.g.screen != screenAmount {
 		t.Errorf("after idle: %d dialogs open on %s", len(h.g.open), h.g.screen)
+	}
+
+	// Closing with the PIN quits: a wrong PIN does not, the right one does.
+	h.g.closeRequested()
+	h.pinType("1357")
+	h.waitFor("wrong PIN", func() bool { return h.g.pin.msg.Text == "Wrong PIN." })
+	if h.quits.Load() != 0 {
+		t.Fatal("a wrong PIN quit the kiosk")
+	}
+	h.pinType("2468")
+	h.waitFor("the kiosk to quit", func() bool { return h.quits.Load() == 1 })
+	if h.g.pin != nil {
+		t.Error("the PIN dialog stays open")
 	}
 }
 
