@@ -48,20 +48,63 @@ func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
 	return append(out, e.recoverSales(ctx, open)...), nil
 }
 
-// Check asks QFPay about one order that is not final and settles it the
-// way Recover does (an order still pending past its expiry is closed and
-// confirmed), at Recover's low priority. It returns the order as stored
-// afterwards, with QFPay's error when it could not be asked.
+// Check asks QFPay about one sale whose outcome is not known yet — its
+// order and, for a WeChat JSAPI sale, its attempts — and settles what is
+// open the way Recover does (an order still pending past its expiry is
+// closed and confirmed), at Recover's low priority. It returns the order
+// the sale ended on: a paid attempt when one was paid, else the sale's own
+// order; with QFPay's error when it could not be asked.
 func (e *Engine) Check(ctx context.Context, outTradeNo string) (*store.Order, error) {
-	o, err := e.st.Get(outTradeNo)
-	if err != nil || o.State.Final() {
-		return o, err
+	p, err := e.st.Get(outTradeNo)
+	if err != nil {
+		return nil, err
 	}
-	res := e.recoverOrder(background(ctx), o)
-	if o2, err := e.st.Get(outTradeNo); err == nil {
-		o = o2
+	var qerr error
+	for _, m := range e.saleOrders(p) {
+		if !m.State.Final() {
+			if res := e.recoverOrder(background(ctx), m); res.Err != nil {
+				qerr = res.Err
+			}
+		}
 	}
-	return o, res.Err
+	members := e.saleOrders(p) // as settled now
+	for _, m := range members {
+		if m.State == store.StatePaid {
+			return m, qerr
+		}
+	}
+	for _, m := range members {
+		if !m.State.Final() {
+			return m, qerr // still undecided
+		}
+	}
+	return members[0], qerr
+}
+
+// saleOrders is a sale's own order (re-read) followed by its WeChat JSAPI
+// attempts, which are made while its QR is up: a short range of the time
+// index.
+func (e *Engine) saleOrders(p *store.Order) []*store.Order {
+	if fresh, err := e.st.Get(p.OutTradeNo); err == nil {
+		p = fresh
+	}
+	members := []*store.Order{p}
+	for cursor := ""; ; {
+		page, next, err := e.st.List(store.ListQuery{From: p.CreatedAt, To: p.ExpiresAt.Add(e.s.Grace + time.Minute), Limit: 500, Cursor: cursor})
+		if err != nil {
+			break
+		}
+		for _, o := range page {
+			if o.Parent == p.OutTradeNo {
+				members = append(members, o)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return members
 }
 
 // recoverSales keeps a crashed WeChat JSAPI sale from staying payable
@@ -83,23 +126,7 @@ func (e *Engine) recoverSales(ctx context.Context, open []*store.Order) []Settle
 		if err != nil {
 			continue
 		}
-		// Attempts are made while the parent's QR is up: a short range.
-		members := []*store.Order{p}
-		for cursor := ""; ; {
-			page, next, err := e.st.List(store.ListQuery{From: p.CreatedAt, To: p.ExpiresAt.Add(e.s.Grace + time.Minute), Limit: 500, Cursor: cursor})
-			if err != nil {
-				break
-			}
-			for _, o := range page {
-				if o.Parent == pno {
-					members = append(members, o)
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
+		members := e.saleOrders(p)
 		paid := ""
 		for _, m := range members {
 			if m.State == store.StatePaid {

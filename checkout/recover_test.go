@@ -169,3 +169,36 @@ func TestRecoverClosesTheRestOfAPaidJSAPISale(t *testing.T) {
 		t.Errorf("the sale's QR is still payable at QFPay: %+v", v)
 	}
 }
+
+// A JSAPI sale that ended unknown because an attempt's close was not
+// confirmed: checking the sale looks at the attempt, not only at its
+// (cancelled) QR order.
+func TestCheckSettlesTheSaleWithItsAttempts(t *testing.T) {
+	r := newRig(t, nil)
+	parent := r.crashAfterCreate(t, 500, true)
+	r.st.Update(parent.OutTradeNo, func(o *store.Order) error {
+		o.SetState(store.StateCancelled, r.clock.Now(), "test: closed at the end of the sale", "")
+		return nil
+	})
+	attempt := r.crashAfterCreate(t, 500, true)
+	r.st.Update(attempt.OutTradeNo, func(o *store.Order) error {
+		o.Parent = parent.OutTradeNo
+		o.SetState(store.StateUnknown, r.clock.Now(), "test: close not confirmed", "")
+		return nil
+	})
+	r.srv.Pay(attempt.OutTradeNo)
+
+	got, err := r.eng.Check(context.Background(), parent.OutTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OutTradeNo != attempt.OutTradeNo || got.State != store.StatePaid {
+		t.Fatalf("Check = %s %s, want the attempt, paid", got.OutTradeNo, got.State)
+	}
+	// A plain sale: Check returns its own order as settled.
+	plain := r.crashAfterCreate(t, 700, true)
+	r.srv.Decline(plain.OutTradeNo)
+	if got, err := r.eng.Check(context.Background(), plain.OutTradeNo); err != nil || got.State != store.StateFailed {
+		t.Fatalf("plain Check = %+v, %v", got, err)
+	}
+}
