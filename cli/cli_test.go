@@ -235,20 +235,22 @@ func TestNotificationSettlesAPay(t *testing.T) {
 	r := payAsync(t, srv, env, func(no string) {
 		v, _ := srv.Order(no)
 		body := []byte(`{"notify_type": "payment", "syssn": "` + v.SysSN + `", "out_trade_no": "` + no + `", "txamt": "700", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
-		for i := 0; i < 100; i++ { // the listener starts with the sale
+		var last error
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			req, _ := http.NewRequest("POST", "http://"+addr+"/qfpay/notify", bytes.NewReader(body))
 			req.Header.Set("X-QF-SIGN", payment.BodySignature(body, sandbox.DefaultClientKey))
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return
-				}
-				t.Errorf("notification: HTTP %d", resp.StatusCode)
-				return
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				last = err
+				continue
 			}
-			time.Sleep(20 * time.Millisecond)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("notification: HTTP %d", resp.StatusCode)
+			}
+			return
 		}
-		t.Error("notification listener never came up")
+		t.Errorf("notification listener on %s never answered: %v", addr, last)
 	}, "7", "--json")
 	if r.code != cli.ExitOK || !strings.Contains(r.stdout, `"paid"`) {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
