@@ -67,6 +67,7 @@ func TestScreenshots(t *testing.T) {
 	ph := newPhone(t, wechatUA)
 	// Back from /q/direct without paying: the result page keeps asking.
 	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
+	mustContain(t, "direct page", body, "Pay")
 	pending := resp.Request.URL.Query().Get("redirect_url")
 	shot("result-checking", wechatUA, pending, 0)
 	// The callback replayed (reloaded, shared).
@@ -98,14 +99,14 @@ func TestScreenshots(t *testing.T) {
 		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		resp, err := noFollow.Get(own.client.OAuthCodeURL("https://oa.example/cb"))
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		resp.Body.Close()
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		openid, err := own.client.OpenID(req.Context(), loc.Query().Get("code"))
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		http.Redirect(w, req, req.URL.Query().Get("redirect_uri")+"?openid="+url.QueryEscape(openid), http.StatusFound)

@@ -76,6 +76,9 @@ func TestWeChatPaid(t *testing.T) {
 
 	// The status JSON agrees; the entry page now says the sale is over.
 	resp, body = ph.get(r.web.URL + "/jsapi/" + qr.OutTradeNo + "/status/" + att.OutTradeNo)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status: HTTP %d", resp.StatusCode)
+	}
 	var st jsapi.Status
 	if err := json.Unmarshal([]byte(body), &st); err != nil || !st.Final || !st.Paid || st.State != "paid" {
 		t.Errorf("status = %s (%v)", body, err)
@@ -107,6 +110,9 @@ func TestWeChatDeclined(t *testing.T) {
 	// Trying again works: a new attempt, paid.
 	resp, body = ph.get(r.pages.OrderURL(qr.OutTradeNo))
 	resp, body = ph.pressOnDirect(resp, body, "pay")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("result page: HTTP %d", resp.StatusCode)
+	}
 	mustContain(t, "result page", body, "Paid")
 	final := waitFinal(t, sale, 10*time.Second)
 	if final.State != store.StatePaid || final.PaidOutTradeNo == "" || final.PaidOutTradeNo == atts[0].OutTradeNo {
@@ -352,14 +358,14 @@ func TestOwnOfficialAccount(t *testing.T) {
 		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		resp, err := noFollow.Get(r.client.OAuthCodeURL("https://oa.example/cb"))
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		resp.Body.Close()
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		openid, err := r.client.OpenID(req.Context(), loc.Query().Get("code"))
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		http.Redirect(w, req, back+"?openid="+url.QueryEscape(openid), http.StatusFound)
@@ -391,12 +397,18 @@ func TestOwnOfficialAccount(t *testing.T) {
 	// WeChat takes the payment; the page's callback goes to the result.
 	r.srv.Pay(atts[0].OutTradeNo)
 	resp, body = ph.get(result)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("result page: HTTP %d", resp.StatusCode)
+	}
 	mustContain(t, "result page", body, "Paid", "付款成功")
 	if final := waitFinal(t, sale, 10*time.Second); final.State != store.StatePaid || final.PaidOutTradeNo != atts[0].OutTradeNo {
 		t.Fatalf("final = %+v", final)
 	}
 	// The pay page of a settled attempt leads to its result; an unknown one is not found.
 	resp, body = ph.get(r.web.URL + "/jsapi/pay?attempt=" + atts[0].OutTradeNo)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("settled pay page: HTTP %d", resp.StatusCode)
+	}
 	mustContain(t, "settled pay page", body, "Paid")
 	resp, body = ph.get(r.web.URL + "/jsapi/pay?attempt=QFNOSUCH")
 	clearPage(t, resp, body, "Payment not found")
@@ -412,6 +424,7 @@ func TestResultPagePollsUntilFinal(t *testing.T) {
 	_, qr := r.sale(700)
 	ph := newPhone(t, wechatUA)
 	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
+	mustContain(t, "direct page", body, "Pay")
 	result := resp.Request.URL.Query().Get("redirect_url")
 	att := r.attemptsOf(qr.OutTradeNo)[0]
 	// Back from /q/direct without paying: still pending.
@@ -437,6 +450,7 @@ func TestResultPagePollsUntilFinal(t *testing.T) {
 	clearPage(t, resp, body, "Payment not found", "找不到此付款")
 	_, qr2 := r.sale(300)
 	resp, body = ph.get(r.web.URL + "/jsapi/" + qr2.OutTradeNo + "/result/" + att.OutTradeNo)
+	clearPage(t, resp, body, "Payment not found", "找不到此付款")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("attempt under another order: HTTP %d", resp.StatusCode)
 	}
@@ -475,6 +489,7 @@ func TestPagesForOddRequests(t *testing.T) {
 	mustContain(t, "sandbox page", body, "as=wechat")
 	page := resp
 	resp, body = ph.get(r.pages.OrderURL(qr.OutTradeNo) + "?as=wechat")
+	mustContain(t, "direct page", body, "Pay")
 	if resp.Request.URL.Path != "/q/direct" {
 		t.Errorf("as=wechat ended at %s", resp.Request.URL)
 	}
