@@ -18,7 +18,7 @@ DEB_RUN   := libgl1-mesa-dri fonts-noto-cjk
 DEB_E2E   := xvfb xauth x11-utils xdotool imagemagick zbar-tools
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all deps deps-run deps-e2e build run test test-short bench lint package e2e clean
+.PHONY: all deps deps-run deps-e2e build run test test-short test-zones bench lint package e2e clean
 
 all: build
 
@@ -52,6 +52,14 @@ test: deps
 # Unit tests of the packages below the GUI only: no cgo, seconds.
 test-short:
 	CGO_ENABLED=0 $(GO) test -short ./money/ ./config/ ./payment/... ./store/ ./checkout/ ./cli/
+
+# The packages that read or write times, under machine zones on both sides
+# of QFPay's UTC+8 (UTC-8/-7 and UTC+14): nothing may depend on TZ or the hour.
+ZONE_PKGS := ./money/ ./config/ ./payment/... ./store/ ./checkout/ ./cli/
+test-zones:
+	for tz in America/Los_Angeles Pacific/Kiritimati; do \
+	  echo "test-zones: TZ=$$tz"; TZ=$$tz CGO_ENABLED=0 $(GO) test -count=1 $(ZONE_PKGS) || exit 1; \
+	done
 
 # Figures recorded in docs/benchmarks.md. The store's 10^6-order file is built
 # once (~16 s, 1.1 GB in the temp dir) and reused.

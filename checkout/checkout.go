@@ -64,12 +64,16 @@ const MerchantRequestsPerMinute = 400
 
 // Settings configure an Engine.
 type Settings struct {
-	Currency  money.Currency
-	MaxTxamt  int64          // largest sale in minor units; 0 = QFPay's maximum
-	Expiry    time.Duration  // how long a QR stays payable (QFPay takes 5–120 min)
-	Location  *time.Location // the merchant's zone; txdtm is written in it
-	UDID      string         // udid sent with each payment
-	GoodsName string         // default goods_name
+	Currency money.Currency
+	MaxTxamt int64          // largest sale in minor units; 0 = QFPay's maximum
+	Expiry   time.Duration  // how long a QR stays payable (QFPay takes 5–120 min)
+	Location *time.Location // the merchant's zone: days, reports and times shown
+	// QFPayZone is the zone QFPay keeps time in: txdtm is written in it and
+	// paydtm read in it (nil = payment.DefaultZone, UTC+8). It must be the
+	// zone the Gateway formats times in.
+	QFPayZone *time.Location
+	UDID      string // udid sent with each payment
+	GoodsName string // default goods_name
 	// PollShare is the share of QFPay's 400 requests/min per merchant this
 	// engine may use for queries (default 0.25: four devices per merchant).
 	PollShare float64
@@ -110,6 +114,9 @@ func New(gw Gateway, st *store.Store, s Settings) *Engine {
 	}
 	if s.Location == nil {
 		s.Location = time.Local
+	}
+	if s.QFPayZone == nil {
+		s.QFPayZone = payment.DefaultZone
 	}
 	if s.PollShare <= 0 || s.PollShare > 1 {
 		s.PollShare = 0.25
@@ -298,7 +305,7 @@ func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payme
 			if to == store.StatePaid && o.PaidAt.IsZero() {
 				o.PaidAt = now.UTC()
 				if rec.PayDtm != "" {
-					if t, err := time.ParseInLocation(payment.TimeLayout, rec.PayDtm, e.s.Location); err == nil {
+					if t, err := time.ParseInLocation(payment.TimeLayout, rec.PayDtm, e.s.QFPayZone); err == nil {
 						o.PaidAt = t.UTC()
 					}
 				}

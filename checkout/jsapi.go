@@ -357,8 +357,8 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 		Currency:   p.Currency,
 		GoodsName:  p.GoodsName,
 		CreatedAt:  now.UTC(),
-		TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
-		Zone:       e.s.Location.String(),
+		TxDtm:      now.In(e.s.QFPayZone).Format(payment.TimeLayout),
+		Zone:       e.s.QFPayZone.String(),
 		ExpiresAt:  p.ExpiresAt, // the sale closes its attempts when it ends
 		State:      store.StateCreating,
 		Parent:     parent,

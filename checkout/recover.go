@@ -371,7 +371,7 @@ func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount int64) (s
 		ref = store.Refund{
 			OutTradeNo: store.NewOutTradeNo(e.s.OrderPrefix + "R"),
 			Amount:     amount,
-			TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
+			TxDtm:      now.In(e.s.QFPayZone).Format(payment.TimeLayout),
 			State:      store.RefundCreating,
 			CreatedAt:  now.UTC(),
 		}

@@ -99,8 +99,8 @@ func (e *Engine) newOrder(req Request) (*store.Order, error) {
 		Currency:   e.s.Currency.Code,
 		GoodsName:  req.GoodsName,
 		CreatedAt:  now.UTC(),
-		TxDtm:      now.In(e.s.Location).Format(payment.TimeLayout),
-		Zone:       e.s.Location.String(),
+		TxDtm:      now.In(e.s.QFPayZone).Format(payment.TimeLayout),
+		Zone:       e.s.QFPayZone.String(),
 		ExpiresAt:  now.Add(e.s.Expiry).UTC(),
 		State:      store.StateCreating,
 	}
@@ -278,7 +278,7 @@ type answer struct {
 // payable order that cannot be recorded, it is closed and confirmed
 // rather than shown.
 func (e *Engine) send(ctx context.Context, o *store.Order, openid string) answer {
-	created, _ := time.ParseInLocation(payment.TimeLayout, o.TxDtm, e.s.Location)
+	created := o.CreatedAt // the instant txdtm was written for; the Gateway formats it in QFPay's zone
 	req := payment.PaymentRequest{
 		PayType:    o.PayType,
 		OutTradeNo: o.OutTradeNo,
@@ -563,7 +563,7 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 		store.StateExpired:   "expired and closed at QFPay",
 		store.StateFailed:    "never created at QFPay; closed to be sure",
 	}[final]
-	created, _ := time.ParseInLocation(payment.TimeLayout, o.TxDtm, e.s.Location)
+	created := o.CreatedAt
 	closeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	progress("closing the order at QFPay", nil)

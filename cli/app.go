@@ -34,13 +34,13 @@ type App struct {
 func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	a := &App{Config: cfg, Log: log}
 	opts := []payment.Option{
-		payment.WithLocation(cfg.Location()),
+		payment.WithLocation(cfg.QFPayLocation()),
 		payment.WithLogger(log),
 	}
 	if cfg.Sandbox() {
 		srv, err := sandbox.Start(cfg.SandboxListen, sandbox.Config{
 			MerchantName: cfg.MerchantName,
-			Location:     cfg.Location(),
+			Location:     cfg.QFPayLocation(),
 			Logger:       log,
 			// Demo sales survive a restart, so recovery, refunds and
 			// reconciliation work in sandbox mode too.

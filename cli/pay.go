@@ -234,6 +234,7 @@ func (a *App) Engine() (*checkout.Engine, error) {
 		MaxTxamt:      cfg.MaxTxamt(),
 		Expiry:        cfg.QRExpiry,
 		Location:      cfg.Location(),
+		QFPayZone:     cfg.QFPayLocation(),
 		UDID:          cfg.UDID,
 		PollShare:     cfg.PollShare,
 		Logger:        a.Log,

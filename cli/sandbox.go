@@ -3,10 +3,12 @@ package cli
 import (
 	"fmt"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 )
 
@@ -36,6 +38,16 @@ stand); the control API is then reachable from that network too.`,
 			key, _ := lookup("QFPAY_CLIENT_KEY")
 			cfg.ClientKey = key
 			cfg.MchID, _ = lookup("QFPAY_MCHID")
+			// The sandbox keeps sysdtm in QFPay's zone (UTC+8), as qfpos
+			// expects of QFPay, whatever the machine's zone; QFPAY_TIMEZONE
+			// changes both sides alike.
+			if z, ok := lookup("QFPAY_TIMEZONE"); ok && strings.TrimSpace(z) != "" {
+				loc, err := payment.ParseZone(z)
+				if err != nil {
+					return usageError("QFPAY_TIMEZONE: %v", err)
+				}
+				cfg.Location = loc
+			}
 			srv, err := sandbox.Start(listen, cfg)
 			if err != nil {
 				return usageError("sandbox: cannot listen on %s: %v", listen, err)

@@ -49,15 +49,18 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is everything qfpos is configured with.
 type Config struct {
-	AppCode       string // QFPAY_APP_CODE
-	ClientKey     Secret // QFPAY_CLIENT_KEY; never printed
-	MchID         string // QFPAY_MCHID; sent only when set
-	BaseURL       string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
-	SignType      payment.SignType
-	DB            string        // QFPOS_DB, the bbolt order file
-	Currency      string        // QFPOS_CURRENCY, ISO 4217
-	MerchantName  string        // QFPOS_MERCHANT_NAME
-	Timezone      string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
+	AppCode      string // QFPAY_APP_CODE
+	ClientKey    Secret // QFPAY_CLIENT_KEY; never printed
+	MchID        string // QFPAY_MCHID; sent only when set
+	BaseURL      string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
+	SignType     payment.SignType
+	DB           string // QFPOS_DB, the bbolt order file
+	Currency     string // QFPOS_CURRENCY, ISO 4217
+	MerchantName string // QFPOS_MERCHANT_NAME
+	Timezone     string // QFPOS_TIMEZONE, IANA name of the merchant's zone (times shown, days, reports); "Local" = the machine's
+	// QFPayTimezone is the zone QFPay keeps txdtm, sysdtm and query times
+	// in (QFPAY_TIMEZONE); "" means the region's (payment.ZoneOf: UTC+8).
+	QFPayTimezone string
 	QRExpiry      time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
 	MaxAmount     string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
 	PollShare     float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
@@ -85,7 +88,8 @@ type Config struct {
 	// Warnings are things Load fixed or noticed that a person should read.
 	Warnings []string
 
-	loc *time.Location
+	loc      *time.Location
+	qfpayLoc *time.Location
 }
 
 // JSAPI modes: how the pages get the customer's openid (qfpay-api.md §10).
@@ -141,6 +145,17 @@ func (c *Config) Location() *time.Location {
 		return time.Local
 	}
 	return c.loc
+}
+
+// QFPayLocation is the zone QFPay keeps time in: qfpay_timezone when set,
+// else the region's (payment.ZoneOf), UTC+8 for the sandbox. It is not
+// the merchant's zone (Location) nor the machine's: txdtm is sent in it,
+// and sysdtm, paydtm and query ranges are read and written in it.
+func (c *Config) QFPayLocation() *time.Location {
+	if c.qfpayLoc != nil {
+		return c.qfpayLoc
+	}
+	return payment.ZoneOf(c.BaseURL)
 }
 
 // CurrencyInfo is the configured currency (valid after Load).
@@ -343,7 +358,20 @@ var settings = []setting{
 		c.MerchantName = strings.TrimSpace(v)
 		return "", ""
 	}},
-	{"timezone", "QFPOS_TIMEZONE", "timezone", "IANA zone for txdtm and days, e.g. Asia/Hong_Kong", func(c *Config, v string) (string, string) {
+	{"qfpay_timezone", "QFPAY_TIMEZONE", "qfpay-timezone", "zone QFPay keeps txdtm/sysdtm in (default the region's, UTC+8)", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			c.QFPayTimezone, c.qfpayLoc = "", nil
+			return "", ""
+		}
+		loc, err := payment.ParseZone(v)
+		if err != nil {
+			return err.Error(), "use an IANA name such as Asia/Hong_Kong or an offset such as UTC+8"
+		}
+		c.QFPayTimezone, c.qfpayLoc = v, loc
+		return "", ""
+	}},
+	{"timezone", "QFPOS_TIMEZONE", "timezone", "the merchant's IANA zone for times shown, days and reports, e.g. Asia/Hong_Kong", func(c *Config, v string) (string, string) {
 		v = strings.TrimSpace(v)
 		if v == "" {
 			v = "Local"
@@ -739,6 +767,7 @@ func (c *Config) save() error {
 	put("currency", c.Currency, d.Currency)
 	put("merchant_name", c.MerchantName, d.MerchantName)
 	put("timezone", c.Timezone, d.Timezone)
+	put("qfpay_timezone", c.QFPayTimezone, d.QFPayTimezone)
 	if c.QRExpiry != d.QRExpiry {
 		out["qr_expiry"] = c.QRExpiry.String()
 	}

@@ -89,6 +89,32 @@ kiosk = true
 	}
 }
 
+// TestQFPayZone: QFPay's zone is the region's UTC+8 (never the machine's
+// or the merchant's), unless qfpay_timezone says otherwise.
+func TestQFPayZone(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	at := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name   string
+		env    map[string]string
+		offset int
+	}{
+		{"sandbox", map[string]string{"QFPOS_TIMEZONE": "America/Los_Angeles"}, 8 * 3600},
+		{"hk", map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key, "QFPAY_BASE_URL": "hk", "QFPOS_TIMEZONE": "Pacific/Kiritimati"}, 8 * 3600},
+		{"own URL", map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key, "QFPAY_BASE_URL": "https://pay.example.com"}, 8 * 3600},
+		{"set", map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key, "QFPAY_BASE_URL": "jp", "QFPAY_TIMEZONE": "Asia/Tokyo"}, 9 * 3600},
+		{"offset", map[string]string{"QFPAY_TIMEZONE": "UTC+7"}, 7 * 3600},
+	} {
+		c, err := config.Load(config.Options{LookupEnv: env(tt.env)})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if _, off := at.In(c.QFPayLocation()).Zone(); off != tt.offset {
+			t.Errorf("%s: QFPay's zone %v is %d s east of UTC, want %d", tt.name, c.QFPayLocation(), off, tt.offset)
+		}
+	}
+}
+
 func TestInvalidSettings(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	creds := map[string]string{"QFPAY_APP_CODE": "A", "QFPAY_CLIENT_KEY": key}
@@ -116,6 +142,8 @@ func TestInvalidSettings(t *testing.T) {
 		{"sign type", map[string]string{"QFPAY_SIGN_TYPE": "SHA1"}, "QFPAY_SIGN_TYPE: "},
 		{"currency", map[string]string{"QFPOS_CURRENCY": "GBP"}, "QFPOS_CURRENCY: "},
 		{"timezone", map[string]string{"QFPOS_TIMEZONE": "Mars/Base"}, "QFPOS_TIMEZONE: "},
+		{"qfpay timezone", map[string]string{"QFPAY_TIMEZONE": "UTC+25"}, "QFPAY_TIMEZONE: "},
+		{"qfpay timezone local", map[string]string{"QFPAY_TIMEZONE": "Local"}, "QFPAY_TIMEZONE: "},
 		{"expiry short", map[string]string{"QFPOS_QR_EXPIRY": "1m"}, "QFPOS_QR_EXPIRY: "},
 		{"expiry long", map[string]string{"QFPOS_QR_EXPIRY": "3h"}, "QFPOS_QR_EXPIRY: "},
 		{"expiry seconds", map[string]string{"QFPOS_QR_EXPIRY": "5m30s"}, "QFPOS_QR_EXPIRY: "},

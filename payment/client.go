@@ -90,8 +90,8 @@ func WithMchID(mchID string) Option {
 }
 
 // WithLocation sets the time zone txdtm, start_time and end_time are
-// formatted in; it should be the zone of the merchant's QFPay account. The
-// default is time.Local; nil is ignored.
+// formatted in: the zone QFPay keeps time in, never the merchant's or the
+// machine's. The default is ZoneOf(baseURL); nil is ignored.
 func WithLocation(loc *time.Location) Option {
 	return func(c *Client) {
 		if loc != nil {
@@ -154,7 +154,7 @@ func NewClient(baseURL, appCode, clientKey string, opts ...Option) (*Client, err
 		appCode:     appCode,
 		key:         clientKey,
 		signType:    SignMD5,
-		loc:         time.Local,
+		loc:         ZoneOf(base),
 		timeout:     DefaultTimeout,
 		retries:     DefaultRetries,
 		log:         slog.New(slog.DiscardHandler),
@@ -189,7 +189,8 @@ func NewClient(baseURL, appCode, clientKey string, opts ...Option) (*Client, err
 // slash.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// Location returns the time zone the Client formats times in.
+// Location returns the time zone the Client formats times in, and QFPay's
+// sysdtm and paydtm are read in.
 func (c *Client) Location() *time.Location { return c.loc }
 
 // String describes the Client without its key.

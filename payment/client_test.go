@@ -54,7 +54,7 @@ func TestNewClient(t *testing.T) {
 			if c.BaseURL() != tt.wantBase || c.directURL != tt.wantDirect {
 				t.Errorf("base %q direct %q, want %q %q", c.BaseURL(), c.directURL, tt.wantBase, tt.wantDirect)
 			}
-			if c.Location() != time.Local || c.timeout != DefaultTimeout || c.retries != DefaultRetries || c.signType != SignMD5 {
+			if c.Location() != DefaultZone || c.timeout != DefaultTimeout || c.retries != DefaultRetries || c.signType != SignMD5 {
 				t.Errorf("defaults: %v %v %d %s", c.Location(), c.timeout, c.retries, c.signType)
 			}
 			for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
@@ -869,5 +869,53 @@ func TestPathPrefix(t *testing.T) {
 	}
 	if u := c.OAuthCodeURL("https://x"); !strings.HasPrefix(u, f.srv.URL+"/qf/tool/v1/get_weixin_oauth_code?") {
 		t.Errorf("OAuth URL %s", u)
+	}
+}
+
+func TestZones(t *testing.T) {
+	for _, tt := range []struct {
+		in     string
+		offset int // seconds east of UTC at 2026-07-01 and 2026-01-01
+		name   string
+		bad    bool
+	}{
+		{in: "UTC+8", offset: 8 * 3600, name: "UTC+8"},
+		{in: "utc+08:00", offset: 8 * 3600, name: "UTC+8"},
+		{in: "UTC-5:30", offset: -(5*3600 + 30*60), name: "UTC-5:30"},
+		{in: "UTC", offset: 0, name: "UTC"},
+		{in: "Asia/Hong_Kong", offset: 8 * 3600, name: "Asia/Hong_Kong"},
+		{in: "Local", bad: true},
+		{in: "", bad: true},
+		{in: "UTC+15", bad: true},
+		{in: "UTC+8:60", bad: true},
+		{in: "UTC8", bad: true},
+		{in: "Mars/Olympus", bad: true},
+	} {
+		loc, err := ParseZone(tt.in)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParseZone(%q) = %v, want an error", tt.in, loc)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseZone(%q): %v", tt.in, err)
+			continue
+		}
+		for _, at := range []time.Time{time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} {
+			if _, off := at.In(loc).Zone(); off != tt.offset {
+				t.Errorf("ParseZone(%q) offset %d at %s, want %d", tt.in, off, at, tt.offset)
+			}
+		}
+		if loc.String() != tt.name {
+			t.Errorf("ParseZone(%q) named %q, want %q", tt.in, loc, tt.name)
+		}
+	}
+	// Every region, and any other URL, keeps QFPay's UTC+8 unless told:
+	// never the machine's zone.
+	for _, r := range append(RegionNames(), "http://127.0.0.1:8765") {
+		if _, off := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC).In(ZoneOf(r)).Zone(); off != 8*3600 {
+			t.Errorf("ZoneOf(%s) is %d s east of UTC, want UTC+8", r, off)
+		}
 	}
 }

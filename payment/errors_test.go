@@ -91,7 +91,7 @@ func TestErrorClassification(t *testing.T) {
 			case <-r.Context().Done():
 			case <-release:
 			}
-		}, unknown: true, retryable: true, is: context.DeadlineExceeded, timeout: 20 * time.Millisecond},
+		}, unknown: true, retryable: true, is: context.DeadlineExceeded, timeout: 100 * time.Millisecond}, // long enough for the request to reach the handler on a loaded machine,
 		{name: "1143", handle: func(w http.ResponseWriter, r *http.Request) { reply(w, `{"respcd":"1143"}`) }, unknown: true, status: 200, respcd: "1143"},
 		{name: "1145", handle: func(w http.ResponseWriter, r *http.Request) { reply(w, `{"respcd":1145}`) }, unknown: true, status: 200, respcd: "1145"},
 		{name: "1298", handle: func(w http.ResponseWriter, r *http.Request) { reply(w, `{"respcd":"1298"}`) }, unknown: true, status: 200, respcd: "1298"},

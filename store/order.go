@@ -37,8 +37,8 @@ type Order struct {
 	Currency   string    `json:"txcurrcd"`             // ISO 4217
 	GoodsName  string    `json:"goods_name,omitempty"` // goods_name
 	CreatedAt  time.Time `json:"created_at"`           // UTC
-	TxDtm      string    `json:"txdtm,omitempty"`      // txdtm as sent, in the merchant's zone
-	Zone       string    `json:"zone,omitempty"`       // IANA name of the merchant's zone TxDtm is in
+	TxDtm      string    `json:"txdtm,omitempty"`      // txdtm as sent, in QFPay's zone
+	Zone       string    `json:"zone,omitempty"`       // name of QFPay's zone TxDtm is in (UTC+8)
 	SysSN      string    `json:"syssn,omitempty"`      // QFPay's transaction number, once known
 	QRCode     string    `json:"qrcode,omitempty"`     // the payable QR content, once known
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`  // when the QR stops being payable (UTC)

@@ -18,7 +18,8 @@
 // With an empty Config the sandbox takes the app code DefaultAppCode
 // (5A4DB0C5A4DB0C5A4DB0C5A4DB0C5A4D) and the client key DefaultClientKey
 // (C11E47E0C11E47E0C11E47E0C11E47E0), wants no mchid (and refuses one),
-// shows DefaultMerchantName, uses time.Now and time.Local, and listens
+// shows DefaultMerchantName, uses time.Now and QFPay's zone
+// payment.DefaultZone (UTC+8, whatever the machine's zone), and listens
 // (Start) on 127.0.0.1 on a free port. Orders are kept in memory, so a
 // restart forgets them, unless Config.StatePath names a file to keep them
 // in. syssn sequences start at a random point so numbers from separate

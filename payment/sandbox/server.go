@@ -49,8 +49,9 @@ type Config struct {
 	// Now is the clock; nil means time.Now. Tests inject one to expire
 	// orders or run PayAfter without waiting.
 	Now func() time.Time
-	// Location is the zone txdtm, sysdtm and query times are in; nil means
-	// time.Local.
+	// Location is the zone txdtm, sysdtm and query times are in, as QFPay
+	// keeps them; nil means payment.DefaultZone (UTC+8), never the
+	// machine's zone.
 	Location *time.Location
 	// Logger receives one line per state change and per refused request;
 	// nil discards.
@@ -120,7 +121,7 @@ func newServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	if cfg.Location == nil {
-		cfg.Location = time.Local
+		cfg.Location = payment.DefaultZone
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	log := cfg.Logger
