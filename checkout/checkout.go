@@ -226,45 +226,6 @@ func background(ctx context.Context) context.Context {
 	return context.WithValue(ctx, backgroundKey{}, true)
 }
 
-// query asks QFPay for one order by out_trade_no (see queryMany). found
-// is false when QFPay has no record of it (yet).
-func (e *Engine) query(ctx context.Context, outTradeNo string) (rec payment.Record, found bool, err error) {
-	recs, err := e.queryMany(ctx, []string{outTradeNo})
-	rec, found = recs[outTradeNo]
-	return rec, found, err
-}
-
-// queryMany asks QFPay about orders by out_trade_no in one query, within
-// the engine's share of the merchant's rate limit, and returns the record
-// of each that QFPay has, by out_trade_no: its payment record, or for a
-// refund (looked up by its own number) the refund record.
-func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
-	if err := e.throttle(ctx); err != nil {
-		return nil, err
-	}
-	req := payment.QueryRequest{OutTradeNo: nos}
-	if len(nos) > 1 {
-		req.PageSize = payment.MaxPageSize
-	}
-	resp, err := e.gw.Query(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(nos))
-	for _, no := range nos {
-		want[no] = true
-	}
-	isPayment := func(r payment.Record) bool { return r.OrderType == "" || r.OrderType == "payment" }
-	out := make(map[string]payment.Record, len(nos))
-	for _, r := range resp.Records {
-		if prev, ok := out[r.OutTradeNo]; !want[r.OutTradeNo] || ok && (isPayment(prev) || !isPayment(r)) {
-			continue // not asked for, or the first payment record (else the first record) is kept
-		}
-		out[r.OutTradeNo] = r
-	}
-	return out, nil
-}
-
 // outcome maps what QFPay says of an order to a final local state, or ""
 // while it is still undecided. closing says whether qfpos asked QFPay to
 // close it (cancel by the cashier) as opposed to letting it expire.
@@ -286,8 +247,15 @@ func outcome(st payment.Status, cancelled bool) store.State {
 }
 
 // settle records a final (or undecided) answer about an order. It never
-// moves an order out of paid: once QFPay said paid, it is paid.
+// moves an order out of paid: once QFPay said paid, it is paid. A record
+// that is not the order's (see ours) decides nothing: the order is left
+// unknown.
 func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payment.Record) (*store.Order, error) {
+	if rec != nil {
+		if o2, ok := e.ours(o, *rec); !ok {
+			return o2, nil
+		}
+	}
 	now := e.s.Clock.Now()
 	return e.st.Update(o.OutTradeNo, func(o *store.Order) error {
 		if rec != nil {
