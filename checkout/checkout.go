@@ -9,6 +9,34 @@
 // by query, never by sending it again; paid means a query (or a verified
 // notification) said 0000 and not cancelled; a cancel closes the order at
 // QFPay and then queries it, so a payment that landed meanwhile is paid.
+//
+// How queries are scoped. Without syssn or start_time/end_time, QFPay's
+// /trade/v1/query sees only the current month (qfpay-api.md §4), so a
+// sale begun at 23:59:50 on the last day of a month and paid at 00:00:05
+// would not be found. Every query of an order or a refund — polling, the
+// close's confirmation, Recover, Check, JSAPI attempts, refunds — sends
+// its syssn when every order asked about has one (QFPay then ignores the
+// range), and always a time range: from the order's creation (its stored
+// UTC instant) to its expiry plus the grace, widened by ten minutes on
+// each side for clock skew, and never longer than 27 days (less than any
+// calendar month in any zone). It crosses a month boundary when the
+// order's life does; the payment client writes it in QFPay's zone.
+//
+// What a record that is not the order's does. A query record (or a
+// notification) is the order's only when its out_trade_no, txamt,
+// txcurrcd and pay_type are the order's (for a refund: out_trade_no,
+// txamt and txcurrcd). One that differs is not this sale's payment,
+// whatever its respcd: the order is left unknown (a paid one stays paid),
+// the mismatch is added to its history and logged at error level, nothing
+// is closed, and the cashier sees the unknown outcome ("do not charge
+// again"). Recover leaves it so; Reconcile lists it. A refund whose record
+// differs is never taken as done: it stays unknown.
+//
+// Never a close for a paid order. Right before a close is sent, the order
+// is re-read under the store's write lock: one the file says is paid (a
+// verified notification or a JSAPI result page stored it while a query
+// was in flight) is not closed — closing a paid 800201 order can revoke
+// the payment (§5.1) — and the sale ends paid.
 package checkout
 
 import (
