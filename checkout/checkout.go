@@ -17,10 +17,13 @@
 // close's confirmation, Recover, Check, JSAPI attempts, refunds — sends
 // its syssn when every order asked about has one (QFPay then ignores the
 // range), and always a time range: from the order's creation (its stored
-// UTC instant) to its expiry plus the grace, widened by ten minutes on
-// each side for clock skew, and never longer than 27 days (less than any
-// calendar month in any zone). It crosses a month boundary when the
-// order's life does; the payment client writes it in QFPay's zone.
+// UTC instant) to its expiry plus the grace, widened by 27 hours on each
+// side (clock skew, and times read in another zone than they were written
+// in: the order is found by its out_trade_no, the range only lifts the
+// month default, so a wide one costs nothing and a narrow one could hide a
+// payment), and never longer than 27 days (less than any calendar month
+// in any zone). It crosses a month boundary when the order's life does;
+// the payment client writes it in QFPay's zone.
 //
 // What a record that is not the order's does. A query record (or a
 // notification) is the order's only when its out_trade_no, txamt,

@@ -12,9 +12,13 @@ import (
 
 // How queries are scoped (see the package doc).
 const (
-	// clockSkew widens the time range of a query on both sides, for the
-	// difference between this device's clock and QFPay's.
-	clockSkew = 10 * time.Minute
+	// rangeMargin widens the time range of a query on both sides: for the
+	// difference between this device's clock and QFPay's, and for times
+	// read in another zone than they were written in (zones are at most 26
+	// hours apart). The range only keeps QFPay from its this-month default;
+	// the order is found by its out_trade_no, so a wide range costs nothing
+	// and a narrow one could hide a payment.
+	rangeMargin = 27 * time.Hour
 	// maxQuerySpan bounds the time range of one query: QFPay answers for
 	// at most one calendar month, and 27 days is less than any calendar
 	// month in any zone, whatever zone the client writes the times in.
@@ -31,7 +35,7 @@ type lookup struct {
 	currency string
 	payType  string // "" for a refund (not checked)
 	refund   bool
-	from, to time.Time // the record's sysdtm is in [from, to] (give or take clockSkew); zero: unknown
+	from, to time.Time // the record's sysdtm is in [from, to] (give or take rangeMargin); zero: unknown
 }
 
 // orderLookup is the lookup of order o: created at CreatedAt, payable
@@ -85,7 +89,7 @@ func queryRequest(ls []lookup) payment.QueryRequest {
 		req.SysSN = nil
 	}
 	if !from.IsZero() {
-		req.Start, req.End = from.Add(-clockSkew), to.Add(clockSkew)
+		req.Start, req.End = from.Add(-rangeMargin), to.Add(rangeMargin)
 		if req.End.Sub(req.Start) > maxQuerySpan { // never for the orders of one sale
 			req.End = req.Start.Add(maxQuerySpan)
 		}
