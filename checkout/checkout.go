@@ -9,6 +9,37 @@
 // by query, never by sending it again; paid means a query (or a verified
 // notification) said 0000 and not cancelled; a cancel closes the order at
 // QFPay and then queries it, so a payment that landed meanwhile is paid.
+//
+// How queries are scoped. Without syssn or start_time/end_time, QFPay's
+// /trade/v1/query sees only the current month (qfpay-api.md §4), so a
+// sale begun at 23:59:50 on the last day of a month and paid at 00:00:05
+// would not be found. Every query of an order or a refund — polling, the
+// close's confirmation, Recover, Check, JSAPI attempts, refunds — sends
+// its syssn when every order asked about has one (QFPay then ignores the
+// range), and always a time range: from the order's creation (its stored
+// UTC instant) to its expiry plus the grace, widened by 27 hours on each
+// side (clock skew, and times read in another zone than they were written
+// in: the order is found by its out_trade_no, the range only lifts the
+// month default, so a wide one costs nothing and a narrow one could hide a
+// payment), and never longer than 27 days (less than any calendar month
+// in any zone). It crosses a month boundary when the order's life does;
+// the payment client writes it in QFPay's zone.
+//
+// What a record that is not the order's does. A query record (or a
+// notification) is the order's only when its out_trade_no, txamt,
+// txcurrcd and pay_type are the order's (for a refund: out_trade_no,
+// txamt and txcurrcd). One that differs is not this sale's payment,
+// whatever its respcd: the order is left unknown (a paid one stays paid),
+// the mismatch is added to its history and logged at error level, nothing
+// is closed, and the cashier sees the unknown outcome ("do not charge
+// again"). Recover leaves it so; Reconcile lists it. A refund whose record
+// differs is never taken as done: it stays unknown.
+//
+// Never a close for a paid order. Right before a close is sent, the order
+// is re-read under the store's write lock: one the file says is paid (a
+// verified notification or a JSAPI result page stored it while a query
+// was in flight) is not closed — closing a paid 800201 order can revoke
+// the payment (§5.1) — and the sale ends paid.
 package checkout
 
 import (
@@ -233,45 +264,6 @@ func background(ctx context.Context) context.Context {
 	return context.WithValue(ctx, backgroundKey{}, true)
 }
 
-// query asks QFPay for one order by out_trade_no (see queryMany). found
-// is false when QFPay has no record of it (yet).
-func (e *Engine) query(ctx context.Context, outTradeNo string) (rec payment.Record, found bool, err error) {
-	recs, err := e.queryMany(ctx, []string{outTradeNo})
-	rec, found = recs[outTradeNo]
-	return rec, found, err
-}
-
-// queryMany asks QFPay about orders by out_trade_no in one query, within
-// the engine's share of the merchant's rate limit, and returns the record
-// of each that QFPay has, by out_trade_no: its payment record, or for a
-// refund (looked up by its own number) the refund record.
-func (e *Engine) queryMany(ctx context.Context, nos []string) (map[string]payment.Record, error) {
-	if err := e.throttle(ctx); err != nil {
-		return nil, err
-	}
-	req := payment.QueryRequest{OutTradeNo: nos}
-	if len(nos) > 1 {
-		req.PageSize = payment.MaxPageSize
-	}
-	resp, err := e.gw.Query(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(nos))
-	for _, no := range nos {
-		want[no] = true
-	}
-	isPayment := func(r payment.Record) bool { return r.OrderType == "" || r.OrderType == "payment" }
-	out := make(map[string]payment.Record, len(nos))
-	for _, r := range resp.Records {
-		if prev, ok := out[r.OutTradeNo]; !want[r.OutTradeNo] || ok && (isPayment(prev) || !isPayment(r)) {
-			continue // not asked for, or the first payment record (else the first record) is kept
-		}
-		out[r.OutTradeNo] = r
-	}
-	return out, nil
-}
-
 // outcome maps what QFPay says of an order to a final local state, or ""
 // while it is still undecided. closing says whether qfpos asked QFPay to
 // close it (cancel by the cashier) as opposed to letting it expire.
@@ -293,8 +285,15 @@ func outcome(st payment.Status, cancelled bool) store.State {
 }
 
 // settle records a final (or undecided) answer about an order. It never
-// moves an order out of paid: once QFPay said paid, it is paid.
+// moves an order out of paid: once QFPay said paid, it is paid. A record
+// that is not the order's (see ours) decides nothing: the order is left
+// unknown.
 func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payment.Record) (*store.Order, error) {
+	if rec != nil {
+		if o2, ok := e.ours(o, *rec); !ok {
+			return o2, nil
+		}
+	}
 	now := e.s.Clock.Now()
 	return e.st.Update(o.OutTradeNo, func(o *store.Order) error {
 		if rec != nil {

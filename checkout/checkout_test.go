@@ -436,7 +436,7 @@ func TestNotificationSettlesAtOnce(t *testing.T) {
 	sale, ev := r.start(t, 1200)
 	qr := waitQR(t, ev)
 	o := r.order(t, qr.OutTradeNo)
-	n := &payment.Notification{NotifyType: "payment", OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: 1200, Currency: "HKD", RespCd: "0000"}
+	n := &payment.Notification{NotifyType: "payment", PayType: "800201", OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: 1200, Currency: "HKD", RespCd: "0000"}
 	bad := *n
 	bad.Amount = 1
 	if err := r.eng.HandleNotification(&bad); err == nil {

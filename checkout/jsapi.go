@@ -388,7 +388,7 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 		if err := e.wait(work, jitter(e.s.Poll.Fast*time.Duration(tries), e.s.Poll.Jitter)); err != nil {
 			break
 		}
-		rec, found, qerr := e.query(work, a.OutTradeNo)
+		rec, found, qerr := e.query(work, e.orderLookup(a2))
 		if qerr != nil || !found {
 			continue
 		}
@@ -396,7 +396,7 @@ func (e *Engine) StartAttempt(ctx context.Context, parent, openid string) (*stor
 		if to := outcome(st, false); to != "" {
 			a3, _ := e.settle(a2, to, "query after unknown create: "+string(st), &rec)
 			a3 = cmp.Or(a3, a2)
-			switch to {
+			switch a3.State { // unknown when the record is not the attempt's (see ours)
 			case store.StatePaid: // cannot happen without pay_params; trust QFPay
 				e.jsapi.kick(parent)
 				return a3, nil, nil
@@ -456,7 +456,7 @@ func (e *Engine) CheckAttempt(ctx context.Context, outTradeNo string) (*store.Or
 	if !e.jsapi.watching(a.Parent) {
 		ctx = background(ctx)
 	}
-	rec, found, err := e.query(ctx, a.OutTradeNo)
+	rec, found, err := e.query(ctx, e.orderLookup(a))
 	if err != nil {
 		return a, err
 	}
@@ -579,14 +579,16 @@ func (e *Engine) NoteAttempt(parent, cause string) error {
 // order and all of them, and each attempt's final answer is recorded. done
 // reports that an attempt was paid and the 800201 order has been closed
 // and confirmed: poll then returns.
-func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec payment.Record, found, done bool, err error) {
+func (s *Sale) queryWithAttempts(ctx context.Context, po *store.Order) (rec payment.Record, found, done bool, err error) {
 	e := s.e
+	parent := po.OutTradeNo
 	nos := e.jsapi.list(parent)
 	if len(nos) == 0 {
-		rec, found, err = e.query(ctx, parent)
+		rec, found, err = e.query(ctx, e.orderLookup(po))
 		return rec, found, false, err
 	}
 	ask := []string{parent}
+	lookups := []lookup{e.orderLookup(po)}
 	for _, no := range nos {
 		a, gerr := e.st.Get(no)
 		switch {
@@ -597,10 +599,11 @@ func (s *Sale) queryWithAttempts(ctx context.Context, parent string) (rec paymen
 			return rec, false, true, nil
 		case !a.State.Final():
 			ask = append(ask, no)
+			lookups = append(lookups, e.orderLookup(a))
 		}
 	}
 	answer := e.jsapi.asking(parent)
-	recs, err := e.queryMany(ctx, ask)
+	recs, err := e.queryMany(ctx, lookups)
 	if err != nil {
 		e.jsapi.queried(answer, e.s.Clock.Now(), ask[1:]...)
 		return rec, false, false, err
@@ -647,7 +650,7 @@ func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order, prec *payment
 	parent := s.order()
 	e.s.Logger.Info("paid by a WeChat JSAPI attempt", "out_trade_no", parent.OutTradeNo, "attempt", paid.OutTradeNo)
 	if prec == nil {
-		if rec, found, err := e.query(ctx, parent.OutTradeNo); err == nil && found {
+		if rec, found, err := e.query(ctx, e.orderLookup(parent)); err == nil && found {
 			prec = &rec
 		}
 	}

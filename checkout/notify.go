@@ -66,10 +66,10 @@ func (e *Engine) HandleNotification(n *payment.Notification) error {
 	if err != nil {
 		return err
 	}
-	if o.Amount != n.Amount || (n.Currency != "" && n.Currency != o.Currency) {
-		return fmt.Errorf("checkout: notification for %s says %d %s, the order is %d %s", o.OutTradeNo, n.Amount, n.Currency, o.Amount, o.Currency)
+	rec := payment.Record{SysSN: n.SysSN, OutTradeNo: n.OutTradeNo, PayType: n.PayType, Amount: n.Amount, Currency: n.Currency, RespCd: n.RespCd, PayDtm: n.PayDtm}
+	if why := e.orderLookup(o).problem(rec); why != "" { // the check of query records too
+		return fmt.Errorf("checkout: notification for %s is not the order's payment: %s", o.OutTradeNo, why)
 	}
-	rec := payment.Record{SysSN: n.SysSN, OutTradeNo: n.OutTradeNo, RespCd: n.RespCd, PayDtm: n.PayDtm}
 	if _, err := e.settle(o, store.StatePaid, "verified notification respcd=0000", &rec); err != nil {
 		return err
 	}

@@ -160,10 +160,16 @@ func (e *Engine) recoverSales(ctx context.Context, open []*store.Order) []Settle
 func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 	res := Settled{OutTradeNo: o.OutTradeNo, From: o.State, To: o.State}
 	now := e.s.Clock.Now()
-	rec, found, err := e.query(ctx, o.OutTradeNo)
+	rec, found, err := e.query(ctx, e.orderLookup(o))
 	if err != nil {
 		res.Err, res.Note = err, "QFPay could not be asked; will try again"
 		return res
+	}
+	if found {
+		if o2, ok := e.ours(o, rec); !ok {
+			res.To, res.Note = o2.State, "QFPay's record does not match this order: check it (qfpos reconcile)"
+			return res
+		}
 	}
 	var o2 *store.Order
 	switch {
@@ -212,9 +218,13 @@ func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 
 func (e *Engine) recoverRefund(ctx context.Context, o *store.Order, r store.Refund) Settled {
 	res := Settled{OutTradeNo: r.OutTradeNo, From: o.State, To: o.State}
-	rec, found, err := e.query(ctx, r.OutTradeNo)
+	rec, found, err := e.query(ctx, refundLookup(o, r))
 	if err != nil {
 		res.Err, res.Note = err, "refund: QFPay could not be asked"
+		return res
+	}
+	if found && !e.refundOurs(o, r, rec) {
+		res.Note = "refund: QFPay's record does not match it; check it (qfpos reconcile)"
 		return res
 	}
 	state := store.RefundState("")
@@ -262,7 +272,8 @@ type Mismatch struct {
 // Reconcile compares a day's orders (the merchant's day containing day)
 // with QFPay's own records for that day, fetched by time range over every
 // page, and lists every mismatch: paid there but not here, paid here but
-// not there, and amounts that differ. Orders of other devices of the same
+// not there, and records that are not the order's (txamt, txcurrcd or
+// pay_type differ; see ours). Orders of other devices of the same
 // merchant show as "not in this device's order file".
 func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, error) {
 	from, to := DayBounds(day, e.s.Location)
@@ -299,6 +310,10 @@ func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, erro
 				o, ok = o2, true
 			}
 		}
+		foreign := "" // QFPay's record is not this order's (see ours)
+		if ok {
+			foreign = e.orderLookup(o).problem(r)
+		}
 		attempt := "" // JSAPI: a paid attempt its sale did not end paid by (jsapi.go)
 		if ok && remotePaid && o.State == store.StatePaid {
 			attempt = e.attemptProblem(o)
@@ -307,14 +322,15 @@ func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, erro
 		case !ok && remotePaid:
 			out = append(out, Mismatch{OutTradeNo: r.OutTradeNo, SysSN: r.SysSN, Remote: st, RemoteAmount: r.Amount, Problem: "paid at QFPay, not in this device's order file"})
 		case !ok:
+		case foreign != "":
+			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount,
+				Problem: "QFPay's record does not match this order (" + foreign + "): it says " + string(st) + ", not taken as this sale's payment; the order is " + string(o.State) + " here — check it"})
 		case remotePaid && o.State != store.StatePaid:
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid at QFPay but " + string(o.State) + " here"})
 		case !remotePaid && o.State == store.StatePaid:
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "paid here but " + string(st) + " at QFPay"})
 		case attempt != "":
 			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: attempt})
-		case o.Amount != r.Amount:
-			out = append(out, Mismatch{OutTradeNo: o.OutTradeNo, SysSN: r.SysSN, Local: o.State, Remote: st, LocalAmount: o.Amount, RemoteAmount: r.Amount, Problem: "amounts differ"})
 		}
 	}
 	for _, o := range local {
@@ -399,9 +415,12 @@ func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount int64) (s
 			if err := e.wait(ctx, e.s.Poll.Fast*time.Duration(tries+1)); err != nil {
 				break
 			}
-			rec, found, err := e.query(ctx, ref.OutTradeNo)
+			rec, found, err := e.query(ctx, refundLookup(o, ref))
 			if err != nil || !found {
 				continue
+			}
+			if !e.refundOurs(o, ref, rec) {
+				break // not this refund's record: it stays unknown
 			}
 			switch rec.Status() {
 			case payment.StatusPending:

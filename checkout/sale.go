@@ -362,6 +362,9 @@ func (e *Engine) send(ctx context.Context, o *store.Order, openid string) answer
 // errSettled refuses to move an order settled meanwhile back to awaiting.
 var errSettled = errors.New("order settled meanwhile")
 
+// errForeign refuses to take a record that is not the order's (see ours).
+var errForeign = errors.New("QFPay's record does not match the order")
+
 // create sends the payment for o. ok means the order is awaiting payment
 // with a QR (or already final). When QFPay has the order but gave no QR,
 // create closes it and returns next != nil so run can open a fresh order;
@@ -394,7 +397,7 @@ func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, o
 			return nil, false
 		}
 		s.emit(Event{Checking: true, Message: "checking with QFPay"})
-		rec, found, qerr := e.query(ctx, o.OutTradeNo)
+		rec, found, qerr := e.query(ctx, e.orderLookup(s.order()))
 		if qerr != nil {
 			s.emit(Event{Trouble: qerr, Message: "network trouble: still checking"})
 			continue
@@ -411,6 +414,10 @@ func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, o
 				return nil, true
 			}
 			return s.order(), false
+		}
+		if o3, ok := e.ours(s.order(), rec); !ok {
+			s.setOrder(o3) // not this order's record: unknown, and nothing closed or shown
+			return nil, false
 		}
 		st := rec.Status()
 		if to := outcome(st, false); to != "" {
@@ -443,10 +450,15 @@ func (s *Sale) create(ctx context.Context, o *store.Order) (next *store.Order, o
 }
 
 // await records that QFPay has order no pending payment, as a query said.
+// A record that is not the order's is refused with errForeign, and
+// recorded as ours does.
 func (e *Engine) await(no string, rec payment.Record, cause string) (*store.Order, error) {
-	return e.st.Update(no, func(o *store.Order) error {
+	o2, err := e.st.Update(no, func(o *store.Order) error {
 		if o.State.Final() {
 			return errSettled
+		}
+		if e.orderLookup(o).problem(rec) != "" {
+			return errForeign
 		}
 		if rec.SysSN != "" {
 			o.SysSN = rec.SysSN
@@ -455,6 +467,12 @@ func (e *Engine) await(no string, rec payment.Record, cause string) (*store.Orde
 		o.SetState(store.StateAwaiting, e.s.Clock.Now(), cause, rec.RespCd)
 		return nil
 	})
+	if errors.Is(err, errForeign) {
+		if cur, gerr := e.st.Get(no); gerr == nil {
+			e.ours(cur, rec)
+		}
+	}
+	return o2, err
 }
 
 // poll watches an awaiting order until it is final, the customer's time
@@ -469,6 +487,12 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 	start := e.s.Clock.Now()
 	backoff := time.Duration(0)
 	for {
+		// The order as stored decides first: a verified notification or a
+		// JSAPI result page may have settled it while a query was in flight.
+		if cur, err := e.st.Get(o.OutTradeNo); err == nil && cur.State.Final() {
+			s.setOrder(cur)
+			return
+		}
 		if s.cancelled() {
 			s.closeAndConfirm(ctx, s.order(), store.StateCancelled)
 			return
@@ -505,7 +529,7 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 		}
 		s.emit(Event{Checking: true, Message: "waiting for the customer to scan"})
 		// One query for the order and its JSAPI attempts; done: an attempt was paid (jsapi.go).
-		rec, found, done, err := s.queryWithAttempts(ctx, o.OutTradeNo)
+		rec, found, done, err := s.queryWithAttempts(ctx, s.order())
 		if done {
 			return
 		}
@@ -521,6 +545,10 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 		if !found {
 			continue
 		}
+		if o2, ok := e.ours(s.order(), rec); !ok {
+			s.setOrder(o2) // not this order's record: unknown, and not closed
+			return
+		}
 		st := rec.Status()
 		if to := outcome(st, false); to != "" {
 			o2, _ := e.settle(s.order(), to, "query: "+string(st), &rec)
@@ -529,7 +557,9 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 		}
 		if rec.RespCd != o.RespCd {
 			o2, _ := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
-				o.RespCd, o.RespMsg = rec.RespCd, rec.ErrMsg
+				if !o.State.Final() { // a pending answer says nothing of an order settled meanwhile
+					o.RespCd, o.RespMsg = rec.RespCd, rec.ErrMsg
+				}
 				return nil
 			})
 			s.setOrder(o2)
@@ -566,10 +596,28 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 	created := o.CreatedAt
 	closeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// sendClose closes the order at QFPay unless the file says it is paid.
+	sendClose := func() (paid *store.Order, cerr error) {
+		cur, ok, err := e.closable(o.OutTradeNo)
+		switch {
+		case err != nil:
+			e.s.Logger.Error("cannot re-read the order before closing it", "out_trade_no", o.OutTradeNo, "err", err)
+		case !ok:
+			e.s.Logger.Info("not closed: the order is paid", "out_trade_no", o.OutTradeNo)
+			return cur, nil
+		default:
+			o = cur
+		}
+		_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
+		if cerr != nil {
+			e.s.Logger.Info("close answered", "out_trade_no", o.OutTradeNo, "err", cerr)
+		}
+		return nil, cerr
+	}
 	progress("closing the order at QFPay", nil)
-	_, cerr := e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
-	if cerr != nil {
-		e.s.Logger.Info("close answered", "out_trade_no", o.OutTradeNo, "err", cerr)
+	paid, cerr := sendClose()
+	if paid != nil {
+		return paid, nil
 	}
 	// Whatever close answered, QFPay's record decides.
 	var last error
@@ -579,7 +627,7 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 				break
 			}
 		}
-		rec, found, err := e.query(ctx, o.OutTradeNo)
+		rec, found, err := e.query(ctx, e.orderLookup(o))
 		if err != nil {
 			last = err
 			progress("network trouble: still checking", err)
@@ -591,6 +639,9 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 				return e.settle(o, final, cause+" (QFPay has no record of it)", nil)
 			}
 			continue
+		}
+		if o2, ok := e.ours(o, rec); !ok {
+			return o2, nil // not this order's record: unknown
 		}
 		st := rec.Status()
 		to := outcome(st, final == store.StateCancelled)
@@ -604,7 +655,9 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 		}
 		// Still pending: the close has not taken effect yet.
 		if tries == 3 && cerr != nil {
-			_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
+			if paid, cerr = sendClose(); paid != nil {
+				return paid, nil
+			}
 		}
 	}
 	// Undecided: unknown, for Recover.
@@ -620,6 +673,36 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 		msg += ": " + last.Error()
 	}
 	return e.settleUnknown(cur, msg)
+}
+
+// errPaid and errReadOnly end the read-only Update of closable.
+var (
+	errPaid     = errors.New("the order is paid")
+	errReadOnly = errors.New("read only")
+)
+
+// closable re-reads order no under the store's write lock, right before a
+// close is sent, and reports whether it may be closed: never when the
+// file says it is paid — a verified notification or a JSAPI result page
+// may have stored it paid while a query was in flight — as closing a paid
+// 800201 order can revoke its payment (qfpay-api.md §5.1). It returns the
+// order as stored.
+func (e *Engine) closable(no string) (*store.Order, bool, error) {
+	var cur store.Order
+	_, err := e.st.Update(no, func(o *store.Order) error {
+		cur = *o
+		if o.State == store.StatePaid {
+			return errPaid
+		}
+		return errReadOnly // nothing is written
+	})
+	switch {
+	case errors.Is(err, errPaid):
+		return &cur, false, nil
+	case errors.Is(err, errReadOnly):
+		return &cur, true, nil
+	}
+	return nil, false, err
 }
 
 func (e *Engine) settleUnknown(o *store.Order, cause string) (*store.Order, error) {

@@ -234,7 +234,7 @@ func TestNotificationSettlesAPay(t *testing.T) {
 	env["QFPOS_NOTIFY_LISTEN"] = addr
 	r := payAsync(t, srv, env, func(no string) {
 		v, _ := srv.Order(no)
-		body := []byte(`{"notify_type": "payment", "syssn": "` + v.SysSN + `", "out_trade_no": "` + no + `", "txamt": "700", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
+		body := []byte(`{"notify_type": "payment", "pay_type": "800201", "syssn": "` + v.SysSN + `", "out_trade_no": "` + no + `", "txamt": "700", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
 		var last error
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			req, _ := http.NewRequest("POST", "http://"+addr+"/qfpay/notify", bytes.NewReader(body))

@@ -175,9 +175,7 @@ func (s *Server) query(r *http.Request, p params) reply {
 		st, et := p["start_time"], p["end_time"]
 		var rep reply
 		switch {
-		case st == "" && et == "" && len(outs) > 0:
-			useRange = false // looking an order up by number needs no month
-		case st == "" && et == "":
+		case st == "" && et == "": // even by out_trade_no: only this month (§4)
 			start = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location)
 			end = start.AddDate(0, 1, 0).Add(-time.Second)
 		case et == "":

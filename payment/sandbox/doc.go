@@ -54,8 +54,9 @@
 // (default 30) after the sandbox created it, whatever txdtm says. Expiry
 // and PayAfter are applied lazily whenever an order is looked at, so an
 // injected Config.Now drives them. Queries that give no syssn apply
-// start_time/end_time; with neither time they default to the current
-// month, except that a lookup by out_trade_no alone searches all orders.
+// start_time/end_time; with neither time they see only orders whose
+// sysdtm is in the current month of the sandbox's clock in its Location,
+// even a lookup by out_trade_no, as QFPay does (§4).
 // Refund records (order_type "refund", origssn) are separate records with
 // their own out_trade_no and syssn and are paid at once.
 //
