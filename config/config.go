@@ -8,6 +8,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -499,7 +501,11 @@ func Load(opts Options) (*Config, error) {
 		}
 	}
 	if path != "" {
-		values, err := readFile(path)
+		values, warning, err := readFile(path)
+		if warning != "" {
+			c.Warnings = append(c.Warnings, warning)
+		}
+		var se *SettingError
 		switch {
 		case err == nil:
 			c.Path = path
@@ -516,12 +522,10 @@ func Load(opts Options) (*Config, error) {
 				}
 				apply(s, k, path, values[k])
 			}
-			if values["client_key"] != "" {
-				if w, err := protect(path); err != nil {
-					errs = append(errs, err)
-				} else if w != "" {
-					c.Warnings = append(c.Warnings, w)
-				}
+		case errors.As(err, &se):
+			errs = append(errs, err)
+			if se.key != "" {
+				failed[se.key] = true
 			}
 		case errors.Is(err, os.ErrNotExist) && !explicit:
 			c.Path = path // Save writes here
@@ -631,15 +635,31 @@ func keyNames() []string {
 }
 
 // readFile decodes a TOML config file into string values per key.
-func readFile(path string) (map[string]string, error) {
-	raw := map[string]any{}
-	if _, err := toml.DecodeFile(path, &raw); err != nil {
+//
+// A file that mentions client_key is made readable by its owner alone
+// before it is parsed, so a file that does not parse is protected too
+// (warning says so when the mode was changed). A file that does not parse
+// gets a *SettingError naming the setting and the line, never the text:
+// the TOML library quotes the offending value, which may be part of the
+// client key.
+func readFile(path string) (values map[string]string, warning string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, "", err
 		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, "", fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	values := make(map[string]string, len(raw))
+	if bytes.Contains(data, []byte("client_key")) {
+		if warning, err = protect(path); err != nil {
+			return nil, "", err
+		}
+	}
+	raw := map[string]any{}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return nil, warning, parseError(path, data, err)
+	}
+	values = make(map[string]string, len(raw))
 	for k, v := range raw {
 		switch v := v.(type) {
 		case string:
@@ -654,11 +674,39 @@ func readFile(path string) (map[string]string, error) {
 			values[k] = fmt.Sprint(v)
 		}
 	}
-	return values, nil
+	return values, warning, nil
 }
 
-// protect makes sure a config file holding the client key is readable by
-// its owner only: it fixes the mode when it can and refuses otherwise.
+// lineKey matches the key of a "key = value" line.
+var lineKey = regexp.MustCompile(`^\s*"?([A-Za-z0-9_-]+)"?\s*=`)
+
+// parseError turns a TOML decoding error into one line that names the
+// setting (when the line is one of qfpos's settings) and the line number.
+// It is built from the error's position alone: its text quotes the value.
+func parseError(path string, data []byte, err error) *SettingError {
+	e := &SettingError{Setting: "config file", Source: path,
+		Problem: "is not valid TOML (the value is not shown: it may be secret)",
+		Fix:     `write each setting as key = "text" (text in double quotes), or key = number / true / false`}
+	var pe toml.ParseError
+	if !errors.As(err, &pe) || pe.Position.Line < 1 {
+		return e
+	}
+	line := pe.Position.Line
+	e.Problem = fmt.Sprintf("line %d is not valid TOML (the value is not shown: it may be secret)", line)
+	if lines := strings.Split(string(data), "\n"); line <= len(lines) {
+		if m := lineKey.FindStringSubmatch(lines[line-1]); m != nil {
+			if s, ok := byKey(m[1]); ok {
+				e.Setting, e.key = s.key, s.key
+				e.Fix = fmt.Sprintf(`write it as %s = "…" (text in double quotes)`, s.key)
+			}
+		}
+	}
+	return e
+}
+
+// protect makes sure a config file that may hold the client key is
+// readable by its owner only: it fixes the mode when it can and refuses
+// otherwise.
 func protect(path string) (warning string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -685,7 +733,7 @@ func ReadFile(path string) (*Config, error) {
 	}
 	c := Defaults()
 	c.Path = path
-	values, err := readFile(path)
+	values, _, err := readFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
