@@ -70,10 +70,15 @@ func (e *Engine) HandleNotification(n *payment.Notification) error {
 		return fmt.Errorf("checkout: notification for %s says %d %s, the order is %d %s", o.OutTradeNo, n.Amount, n.Currency, o.Amount, o.Currency)
 	}
 	rec := payment.Record{SysSN: n.SysSN, OutTradeNo: n.OutTradeNo, RespCd: n.RespCd, PayDtm: n.PayDtm}
-	if _, err := e.settle(o, store.StatePaid, "verified notification respcd=0000", &rec); err != nil {
+	o2, err := e.settle(o, store.StatePaid, "verified notification respcd=0000", &rec)
+	if err != nil {
 		return err
 	}
 	e.notify.wake(n.OutTradeNo)
+	if o.Parent != "" { // a WeChat JSAPI attempt, as the poll path does (jsapi.go)
+		e.jsapi.kick(o.Parent)
+		e.paidAfterSale(o, o2)
+	}
 	return nil
 }
 
