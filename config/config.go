@@ -51,23 +51,27 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is everything qfpos is configured with.
 type Config struct {
-	AppCode       string // QFPAY_APP_CODE
-	ClientKey     Secret // QFPAY_CLIENT_KEY; never printed
-	MchID         string // QFPAY_MCHID; sent only when set
-	BaseURL       string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
-	SignType      payment.SignType
-	DB            string        // QFPOS_DB, the bbolt order file
-	Currency      string        // QFPOS_CURRENCY, ISO 4217
-	MerchantName  string        // QFPOS_MERCHANT_NAME
-	Timezone      string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
-	QRExpiry      time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
-	MaxAmount     string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
-	PollShare     float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
-	UDID          string        // QFPOS_UDID, the device id shown in QFPay's merchant portal
-	SandboxListen string        // QFPOS_SANDBOX_LISTEN, where the built-in sandbox listens
-	Kiosk         bool          // QFPOS_KIOSK, full-screen self-service mode
-	Language      string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
-	PINHash       string        // the settings PIN as a salted slow hash (never plain)
+	AppCode   string // QFPAY_APP_CODE
+	ClientKey Secret // QFPAY_CLIENT_KEY; never printed
+	MchID     string // QFPAY_MCHID; sent only when set
+	BaseURL   string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
+	SignType  payment.SignType
+	DB        string // QFPOS_DB, the bbolt order file
+	Currency  string // QFPOS_CURRENCY, ISO 4217
+	// CurrencyExponent is the number of decimals of Currency's txamt, for
+	// IDR and MMK only, whose exponent the sources disagree on
+	// (QFPOS_CURRENCY_EXPONENT, 0–3; -1 when not set).
+	CurrencyExponent int
+	MerchantName     string        // QFPOS_MERCHANT_NAME
+	Timezone         string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
+	QRExpiry         time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
+	MaxAmount        string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
+	PollShare        float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
+	UDID             string        // QFPOS_UDID, the device id shown in QFPay's merchant portal
+	SandboxListen    string        // QFPOS_SANDBOX_LISTEN, where the built-in sandbox listens
+	Kiosk            bool          // QFPOS_KIOSK, full-screen self-service mode
+	Language         string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
+	PINHash          string        // the settings PIN as a salted slow hash (never plain)
 	// NotFoundAfter is how old an order QFPay has no record of must be
 	// before recovery takes it as never sent (QFPOS_NOT_FOUND_AFTER).
 	NotFoundAfter time.Duration
@@ -190,16 +194,17 @@ func (c *Config) Live() bool {
 // Defaults returns the built-in configuration.
 func Defaults() *Config {
 	return &Config{
-		SignType:      payment.SignMD5,
-		Currency:      "HKD",
-		MerchantName:  "qfpos demo shop",
-		Timezone:      "Local",
-		QRExpiry:      5 * time.Minute,
-		MaxAmount:     "100000",
-		PollShare:     0.25,
-		SandboxListen: "127.0.0.1:0",
-		Language:      "en",
-		NotFoundAfter: 2 * time.Minute,
+		SignType:         payment.SignMD5,
+		Currency:         "HKD",
+		CurrencyExponent: -1,
+		MerchantName:     "qfpos demo shop",
+		Timezone:         "Local",
+		QRExpiry:         5 * time.Minute,
+		MaxAmount:        "100000",
+		PollShare:        0.25,
+		SandboxListen:    "127.0.0.1:0",
+		Language:         "en",
+		NotFoundAfter:    2 * time.Minute,
 
 		JSAPIListen: "127.0.0.1:8766",
 		JSAPIMode:   JSAPIModeQFPay,
@@ -339,6 +344,19 @@ var settings = []setting{
 			return fmt.Sprintf("%q is not a currency QFPay takes", v), "use one of " + strings.Join(money.Currencies, ", ")
 		}
 		c.Currency = cur.Code
+		return "", ""
+	}},
+	{"currency_exponent", "QFPOS_CURRENCY_EXPONENT", "", "IDR and MMK only: decimals of txamt as QFPay confirms them (0–3); qfpos will not guess", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			c.CurrencyExponent = -1
+			return "", ""
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3 {
+			return fmt.Sprintf("%q is not a number of decimals from 0 to 3", v), "ask QFPay how many decimals txamt has in your currency, e.g. 2 if 100 is one rupiah"
+		}
+		c.CurrencyExponent = n
 		return "", ""
 	}},
 	{"merchant_name", "QFPOS_MERCHANT_NAME", "merchant-name", "name shown to customers", func(c *Config, v string) (string, string) {
@@ -587,6 +605,17 @@ func (c *Config) validate() []error {
 	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthURL == "" {
 		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_URL", key: "jsapi_oauth_url", Problem: "is required when QFPOS_JSAPI_MODE is own", Fix: "set it to your Official Account's OAuth page, or use jsapi_mode qfpay"})
 	}
+	if why, disputed := money.Disputed(c.Currency); disputed {
+		if c.CurrencyExponent < 0 {
+			errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY", key: "currency", Problem: why,
+				Fix: "set currency_exponent (QFPOS_CURRENCY_EXPONENT) to the number of decimals QFPay confirms for " + c.Currency + " txamt, or use another currency"})
+		} else if err := money.SetExponent(c.Currency, c.CurrencyExponent); err != nil {
+			errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY_EXPONENT", key: "currency_exponent", Problem: err.Error()})
+		}
+	} else if c.CurrencyExponent >= 0 {
+		errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY_EXPONENT", key: "currency_exponent",
+			Problem: fmt.Sprintf("is set, but %s's number of decimals is not in doubt", c.Currency), Fix: "remove it: it is for IDR and MMK only"})
+	}
 	cur := c.CurrencyInfo()
 	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
 		errs = append(errs, &SettingError{Setting: "QFPOS_MAX_AMOUNT", key: "max_amount", Problem: fmt.Sprintf("%q is not a %s amount (%v)", c.MaxAmount, cur.Code, err), Fix: "write it like 100000"})
@@ -785,6 +814,9 @@ func (c *Config) save() error {
 		put("db", c.DB, "")
 	}
 	put("currency", c.Currency, d.Currency)
+	if c.CurrencyExponent != d.CurrencyExponent {
+		out["currency_exponent"] = c.CurrencyExponent
+	}
 	put("merchant_name", c.MerchantName, d.MerchantName)
 	put("timezone", c.Timezone, d.Timezone)
 	if c.QRExpiry != d.QRExpiry {

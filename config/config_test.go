@@ -381,3 +381,46 @@ func TestBadFileNeverShowsItsValues(t *testing.T) {
 		})
 	}
 }
+
+// TestDisputedCurrencyNeedsItsExponent: IDR and MMK, whose number of
+// decimals CLDR and ISO 4217 disagree on, are refused unless
+// currency_exponent states it; then amounts use it.
+func TestDisputedCurrencyNeedsItsExponent(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	load := func(m map[string]string) (*config.Config, error) {
+		return config.Load(config.Options{LookupEnv: env(m)})
+	}
+	for _, code := range []string{"IDR", "MMK"} {
+		_, err := load(map[string]string{"QFPOS_CURRENCY": code})
+		if err == nil {
+			t.Fatalf("%s without currency_exponent loaded", code)
+		}
+		for _, want := range []string{"QFPOS_CURRENCY: " + code + " has no agreed number of decimals", "CLDR gives 0", "ISO 4217 gives 2", "100 times", "currency_exponent"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", code, err, want)
+			}
+		}
+	}
+	c, err := load(map[string]string{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "2", "QFPOS_MAX_AMOUNT": "50000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur := c.CurrencyInfo(); cur.Code != "IDR" || cur.Exponent != 2 || c.MaxTxamt() != 5_000_000_000 {
+		t.Errorf("IDR with exponent 2: %+v, max %d", cur, c.MaxTxamt())
+	}
+	path := writeFile(t, "currency = \"MMK\"\ncurrency_exponent = 0\n", 0o600)
+	c, err = config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if err != nil || c.CurrencyInfo().Exponent != 0 || c.CurrencyExponent != 0 {
+		t.Errorf("MMK from the file: %+v, %v", c, err)
+	}
+	for _, bad := range []map[string]string{
+		{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "4"},
+		{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "two"},
+		{"QFPOS_CURRENCY": "HKD", "QFPOS_CURRENCY_EXPONENT": "2"},
+	} {
+		if _, err := load(bad); err == nil || !strings.Contains(err.Error(), "QFPOS_CURRENCY_EXPONENT") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
