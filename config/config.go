@@ -51,33 +51,33 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is everything qfpos is configured with.
 type Config struct {
-	AppCode   string // QFPAY_APP_CODE
-	ClientKey Secret // QFPAY_CLIENT_KEY; never printed
-	MchID     string // QFPAY_MCHID; sent only when set
-	BaseURL   string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
-	SignType  payment.SignType
-	DB        string // QFPOS_DB, the bbolt order file
-	Currency  string // QFPOS_CURRENCY, ISO 4217
-	// CurrencyExponent is the number of decimals of Currency's txamt, for
-	// IDR and MMK only, whose exponent the sources disagree on
-	// (QFPOS_CURRENCY_EXPONENT, 0–3; -1 when not set).
-	CurrencyExponent int
-	MerchantName     string        // QFPOS_MERCHANT_NAME
-	Timezone         string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
-	QRExpiry         time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
-	MaxAmount        string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
-	PollShare        float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
-	UDID             string        // QFPOS_UDID, the device id shown in QFPay's merchant portal
-	SandboxListen    string        // QFPOS_SANDBOX_LISTEN, where the built-in sandbox listens
-	Kiosk            bool          // QFPOS_KIOSK, full-screen self-service mode
-	Language         string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
-	PINHash          string        // the settings PIN as a salted slow hash (never plain)
+	AppCode       string // QFPAY_APP_CODE
+	ClientKey     Secret // QFPAY_CLIENT_KEY; never printed
+	MchID         string // QFPAY_MCHID; sent only when set
+	BaseURL       string // QFPAY_BASE_URL, resolved to a URL ("" in sandbox mode)
+	SignType      payment.SignType
+	DB            string        // QFPOS_DB, the bbolt order file
+	Currency      string        // QFPOS_CURRENCY, ISO 4217
+	MerchantName  string        // QFPOS_MERCHANT_NAME
+	Timezone      string        // QFPOS_TIMEZONE, IANA name txdtm and days are in; "Local" = the machine's
+	QRExpiry      time.Duration // QFPOS_QR_EXPIRY, how long a QR stays payable (5m–120m, whole minutes)
+	MaxAmount     string        // QFPOS_MAX_AMOUNT, the largest sale in major units, e.g. "100000"
+	PollShare     float64       // QFPOS_POLL_SHARE, share of QFPay's 400 requests/min this device may use
+	UDID          string        // QFPOS_UDID, the device id shown in QFPay's merchant portal
+	SandboxListen string        // QFPOS_SANDBOX_LISTEN, where the built-in sandbox listens
+	Kiosk         bool          // QFPOS_KIOSK, full-screen self-service mode
+	Language      string        // QFPOS_LANGUAGE: en, zh-Hant or zh-Hans
+	PINHash       string        // the settings PIN as a salted slow hash (never plain)
 	// NotFoundAfter is how old an order QFPay has no record of must be
 	// before recovery takes it as never sent (QFPOS_NOT_FOUND_AFTER).
 	NotFoundAfter time.Duration
 	// NotifyListen is where QFPay's asynchronous notifications are served
 	// (QFPOS_NOTIFY_LISTEN), "" for none: polling alone.
 	NotifyListen string
+	// CurrencyExponent is the number of decimals of Currency's txamt, for
+	// IDR and MMK only, whose exponent the sources disagree on
+	// (QFPOS_CURRENCY_EXPONENT, 0–3; -1 when not set).
+	CurrencyExponent int
 
 	// The WeChat JSAPI pages (package jsapi), which a reverse proxy serves
 	// to customers' phones at JSAPIPublicURL.
@@ -194,20 +194,21 @@ func (c *Config) Live() bool {
 // Defaults returns the built-in configuration.
 func Defaults() *Config {
 	return &Config{
-		SignType:         payment.SignMD5,
-		Currency:         "HKD",
-		CurrencyExponent: -1,
-		MerchantName:     "qfpos demo shop",
-		Timezone:         "Local",
-		QRExpiry:         5 * time.Minute,
-		MaxAmount:        "100000",
-		PollShare:        0.25,
-		SandboxListen:    "127.0.0.1:0",
-		Language:         "en",
-		NotFoundAfter:    2 * time.Minute,
+		SignType:      payment.SignMD5,
+		Currency:      "HKD",
+		MerchantName:  "qfpos demo shop",
+		Timezone:      "Local",
+		QRExpiry:      5 * time.Minute,
+		MaxAmount:     "100000",
+		PollShare:     0.25,
+		SandboxListen: "127.0.0.1:0",
+		Language:      "en",
+		NotFoundAfter: 2 * time.Minute,
 
 		JSAPIListen: "127.0.0.1:8766",
 		JSAPIMode:   JSAPIModeQFPay,
+
+		CurrencyExponent: -1, // not stated
 	}
 }
 
