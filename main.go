@@ -10,10 +10,12 @@ import (
 	"syscall"
 
 	"github.com/qfpos/qfpos/cli"
+	"github.com/qfpos/qfpos/internal/clocale" // first: keeps Fyne's package init quiet under LANG=C.UTF-8
 	"github.com/qfpos/qfpos/ui"
 )
 
 func main() {
+	clocale.Restore()
 	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Env{GUI: runGUI}))
 }
 

@@ -70,25 +70,40 @@ func (e *Engine) HandleNotification(n *payment.Notification) error {
 	if why := e.orderLookup(o).problem(rec); why != "" { // the check of query records too
 		return fmt.Errorf("checkout: notification for %s is not the order's payment: %s", o.OutTradeNo, why)
 	}
-	if _, err := e.settle(o, store.StatePaid, "verified notification respcd=0000", &rec); err != nil {
+	o2, err := e.settle(o, store.StatePaid, "verified notification respcd=0000", &rec)
+	if err != nil {
 		return err
 	}
 	e.notify.wake(n.OutTradeNo)
+	if o.Parent != "" { // a WeChat JSAPI attempt, as the poll path does (jsapi.go)
+		e.jsapi.kick(o.Parent)
+		e.paidAfterSale(o, o2)
+	}
 	return nil
 }
+
+// maxNotifyBody is the largest notification body read: QFPay's is a few
+// hundred bytes.
+const maxNotifyBody = 1 << 16
 
 // NotifyHandler serves QFPay's asynchronous notifications: it verifies
 // X-QF-SIGN over the raw body with verify (e.g. (*payment.Client).VerifyNotification),
 // settles the order and answers SUCCESS. A bad signature gets 401 and
-// changes nothing.
+// changes nothing; a body larger than 64 KiB gets 413 (the server
+// running it must set its own timeouts).
 func (e *Engine) NotifyHandler(verify func(body []byte, sig string) (*payment.Notification, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-		if err != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxNotifyBody))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}

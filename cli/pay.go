@@ -247,7 +247,7 @@ func (a *App) Engine() (*checkout.Engine, error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.Client.VerifyNotification))
-		a.notify = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		a.notify = newNotifyServer(mux)
 		go a.notify.Serve(ln)
 	}
 	a.engine = eng

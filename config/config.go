@@ -8,6 +8,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +77,10 @@ type Config struct {
 	// NotifyListen is where QFPay's asynchronous notifications are served
 	// (QFPOS_NOTIFY_LISTEN), "" for none: polling alone.
 	NotifyListen string
+	// CurrencyExponent is the number of decimals of Currency's txamt, for
+	// IDR and MMK only, whose exponent the sources disagree on
+	// (QFPOS_CURRENCY_EXPONENT, 0–3; -1 when not set).
+	CurrencyExponent int
 
 	// The WeChat JSAPI pages (package jsapi), which a reverse proxy serves
 	// to customers' phones at JSAPIPublicURL.
@@ -216,6 +222,8 @@ func Defaults() *Config {
 
 		JSAPIListen: "127.0.0.1:8766",
 		JSAPIMode:   JSAPIModeQFPay,
+
+		CurrencyExponent: -1, // not stated
 	}
 }
 
@@ -352,6 +360,19 @@ var settings = []setting{
 			return fmt.Sprintf("%q is not a currency QFPay takes", v), "use one of " + strings.Join(money.Currencies, ", ")
 		}
 		c.Currency = cur.Code
+		return "", ""
+	}},
+	{"currency_exponent", "QFPOS_CURRENCY_EXPONENT", "", "IDR and MMK only: decimals of txamt as QFPay confirms them (0–3); qfpos will not guess", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			c.CurrencyExponent = -1
+			return "", ""
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3 {
+			return fmt.Sprintf("%q is not a number of decimals from 0 to 3", v), "ask QFPay how many decimals txamt has in your currency, e.g. 2 if 100 is one rupiah"
+		}
+		c.CurrencyExponent = n
 		return "", ""
 	}},
 	{"merchant_name", "QFPOS_MERCHANT_NAME", "merchant-name", "name shown to customers", func(c *Config, v string) (string, string) {
@@ -527,7 +548,11 @@ func Load(opts Options) (*Config, error) {
 		}
 	}
 	if path != "" {
-		values, err := readFile(path)
+		values, warning, err := readFile(path)
+		if warning != "" {
+			c.Warnings = append(c.Warnings, warning)
+		}
+		var se *SettingError
 		switch {
 		case err == nil:
 			c.Path = path
@@ -544,12 +569,10 @@ func Load(opts Options) (*Config, error) {
 				}
 				apply(s, k, path, values[k])
 			}
-			if values["client_key"] != "" {
-				if w, err := protect(path); err != nil {
-					errs = append(errs, err)
-				} else if w != "" {
-					c.Warnings = append(c.Warnings, w)
-				}
+		case errors.As(err, &se):
+			errs = append(errs, err)
+			if se.key != "" {
+				failed[se.key] = true
 			}
 		case errors.Is(err, os.ErrNotExist) && !explicit:
 			c.Path = path // Save writes here
@@ -611,6 +634,17 @@ func (c *Config) validate() []error {
 	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthURL == "" {
 		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_URL", key: "jsapi_oauth_url", Problem: "is required when QFPOS_JSAPI_MODE is own", Fix: "set it to your Official Account's OAuth page, or use jsapi_mode qfpay"})
 	}
+	if why, disputed := money.Disputed(c.Currency); disputed {
+		if c.CurrencyExponent < 0 {
+			errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY", key: "currency", Problem: why,
+				Fix: "set currency_exponent (QFPOS_CURRENCY_EXPONENT) to the number of decimals QFPay confirms for " + c.Currency + " txamt, or use another currency"})
+		} else if err := money.SetExponent(c.Currency, c.CurrencyExponent); err != nil {
+			errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY_EXPONENT", key: "currency_exponent", Problem: err.Error()})
+		}
+	} else if c.CurrencyExponent >= 0 {
+		errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY_EXPONENT", key: "currency_exponent",
+			Problem: fmt.Sprintf("is set, but %s's number of decimals is not in doubt", c.Currency), Fix: "remove it: it is for IDR and MMK only"})
+	}
 	cur := c.CurrencyInfo()
 	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
 		errs = append(errs, &SettingError{Setting: "QFPOS_MAX_AMOUNT", key: "max_amount", Problem: fmt.Sprintf("%q is not a %s amount (%v)", c.MaxAmount, cur.Code, err), Fix: "write it like 100000"})
@@ -659,15 +693,31 @@ func keyNames() []string {
 }
 
 // readFile decodes a TOML config file into string values per key.
-func readFile(path string) (map[string]string, error) {
-	raw := map[string]any{}
-	if _, err := toml.DecodeFile(path, &raw); err != nil {
+//
+// A file that mentions client_key is made readable by its owner alone
+// before it is parsed, so a file that does not parse is protected too
+// (warning says so when the mode was changed). A file that does not parse
+// gets a *SettingError naming the setting and the line, never the text:
+// the TOML library quotes the offending value, which may be part of the
+// client key.
+func readFile(path string) (values map[string]string, warning string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, "", err
 		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, "", fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	values := make(map[string]string, len(raw))
+	if bytes.Contains(data, []byte("client_key")) {
+		if warning, err = protect(path); err != nil {
+			return nil, "", err
+		}
+	}
+	raw := map[string]any{}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return nil, warning, parseError(path, data, err)
+	}
+	values = make(map[string]string, len(raw))
 	for k, v := range raw {
 		switch v := v.(type) {
 		case string:
@@ -682,11 +732,39 @@ func readFile(path string) (map[string]string, error) {
 			values[k] = fmt.Sprint(v)
 		}
 	}
-	return values, nil
+	return values, warning, nil
 }
 
-// protect makes sure a config file holding the client key is readable by
-// its owner only: it fixes the mode when it can and refuses otherwise.
+// lineKey matches the key of a "key = value" line.
+var lineKey = regexp.MustCompile(`^\s*"?([A-Za-z0-9_-]+)"?\s*=`)
+
+// parseError turns a TOML decoding error into one line that names the
+// setting (when the line is one of qfpos's settings) and the line number.
+// It is built from the error's position alone: its text quotes the value.
+func parseError(path string, data []byte, err error) *SettingError {
+	e := &SettingError{Setting: "config file", Source: path,
+		Problem: "is not valid TOML (the value is not shown: it may be secret)",
+		Fix:     `write each setting as key = "text" (text in double quotes), or key = number / true / false`}
+	var pe toml.ParseError
+	if !errors.As(err, &pe) || pe.Position.Line < 1 {
+		return e
+	}
+	line := pe.Position.Line
+	e.Problem = fmt.Sprintf("line %d is not valid TOML (the value is not shown: it may be secret)", line)
+	if lines := strings.Split(string(data), "\n"); line <= len(lines) {
+		if m := lineKey.FindStringSubmatch(lines[line-1]); m != nil {
+			if s, ok := byKey(m[1]); ok {
+				e.Setting, e.key = s.key, s.key
+				e.Fix = fmt.Sprintf(`write it as %s = "…" (text in double quotes)`, s.key)
+			}
+		}
+	}
+	return e
+}
+
+// protect makes sure a config file that may hold the client key is
+// readable by its owner only: it fixes the mode when it can and refuses
+// otherwise.
 func protect(path string) (warning string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -713,7 +791,7 @@ func ReadFile(path string) (*Config, error) {
 	}
 	c := Defaults()
 	c.Path = path
-	values, err := readFile(path)
+	values, _, err := readFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
@@ -765,6 +843,9 @@ func (c *Config) save() error {
 		put("db", c.DB, "")
 	}
 	put("currency", c.Currency, d.Currency)
+	if c.CurrencyExponent != d.CurrencyExponent {
+		out["currency_exponent"] = c.CurrencyExponent
+	}
 	put("merchant_name", c.MerchantName, d.MerchantName)
 	put("timezone", c.Timezone, d.Timezone)
 	put("qfpay_timezone", c.QFPayTimezone, d.QFPayTimezone)

@@ -363,3 +363,92 @@ func TestJSAPISettings(t *testing.T) {
 		t.Errorf("round trip = %q %q %q %q", got.JSAPIPublicURL, got.JSAPIMode, got.JSAPIOAuthURL, got.JSAPIListen)
 	}
 }
+
+// TestBadFileNeverShowsItsValues: a config file that does not parse is
+// reported by setting and line, never by its text (the TOML library quotes
+// the value, which may be part of the client key), and it is made 0600
+// before it is parsed.
+func TestBadFileNeverShowsItsValues(t *testing.T) {
+	const secret = "615ED178AB34CD56EF7890AB12CD34EF"
+	for _, tc := range []struct {
+		name, body, setting string
+		line                int
+	}{
+		{"unquoted key", "app_code = \"A\"\nclient_key = " + secret + "\n", "client_key", 2},
+		{"unquoted key first", "client_key = " + secret + "\nbase_url = \"hk\"\n", "client_key", 1},
+		{"unterminated quote", "app_code = \"A\"\n\nclient_key = \"" + secret + "\n", "client_key", 3},
+		{"single quote", "client_key = '" + secret + "\napp_code = \"A\"\n", "client_key", 1},
+		{"key pasted alone", "client_key = \"\"\n" + secret + "\n", "config file", 2},
+		{"key after equals twice", "client_key = = " + secret + "\n", "client_key", 1},
+		{"mixed up with another value", "client_key = \"x\"\nmerchant_name = " + secret + " shop\n", "merchant_name", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, tc.body, 0o644)
+			_, err := config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+			if err == nil {
+				t.Fatal("a broken file loaded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, fmt.Sprintf("line %d ", tc.line)) || !strings.HasPrefix(msg, tc.setting+" in "+path+": ") {
+				t.Errorf("error %q does not name %s and line %d", msg, tc.setting, tc.line)
+			}
+			// No 3 characters of the value in a row, outside the path.
+			rest := strings.ReplaceAll(msg, path, "")
+			for i := 0; i+3 <= len(secret); i++ {
+				if strings.Contains(rest, secret[i:i+3]) {
+					t.Fatalf("error %q shows %q, part of the value", msg, secret[i:i+3])
+				}
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode = %04o after a failed parse, want 0600", fi.Mode().Perm())
+			}
+		})
+	}
+}
+
+// TestDisputedCurrencyNeedsItsExponent: IDR and MMK, whose number of
+// decimals CLDR and ISO 4217 disagree on, are refused unless
+// currency_exponent states it; then amounts use it.
+func TestDisputedCurrencyNeedsItsExponent(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	load := func(m map[string]string) (*config.Config, error) {
+		return config.Load(config.Options{LookupEnv: env(m)})
+	}
+	for _, code := range []string{"IDR", "MMK"} {
+		_, err := load(map[string]string{"QFPOS_CURRENCY": code})
+		if err == nil {
+			t.Fatalf("%s without currency_exponent loaded", code)
+		}
+		for _, want := range []string{"QFPOS_CURRENCY: " + code + " has no agreed number of decimals", "CLDR gives 0", "ISO 4217 gives 2", "100 times", "currency_exponent"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", code, err, want)
+			}
+		}
+	}
+	c, err := load(map[string]string{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "2", "QFPOS_MAX_AMOUNT": "50000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur := c.CurrencyInfo(); cur.Code != "IDR" || cur.Exponent != 2 || c.MaxTxamt() != 5_000_000_000 {
+		t.Errorf("IDR with exponent 2: %+v, max %d", cur, c.MaxTxamt())
+	}
+	path := writeFile(t, "currency = \"MMK\"\ncurrency_exponent = 0\n", 0o600)
+	c, err = config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+	if err != nil || c.CurrencyInfo().Exponent != 0 || c.CurrencyExponent != 0 {
+		t.Errorf("MMK from the file: %+v, %v", c, err)
+	}
+	for _, bad := range []map[string]string{
+		{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "4"},
+		{"QFPOS_CURRENCY": "IDR", "QFPOS_CURRENCY_EXPONENT": "two"},
+		{"QFPOS_CURRENCY": "HKD", "QFPOS_CURRENCY_EXPONENT": "2"},
+	} {
+		if _, err := load(bad); err == nil || !strings.Contains(err.Error(), "QFPOS_CURRENCY_EXPONENT") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

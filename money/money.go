@@ -4,12 +4,20 @@
 // Amounts never pass through a float: "12.50" HKD is parsed as a decimal
 // string into 1250. Currency exponents come from CLDR (golang.org/x/text),
 // so JPY has none ("500" is 500 yen) and HKD has two.
+//
+// For IDR and MMK the sources disagree: CLDR gives no decimals, ISO 4217
+// gives two, and QFPay's documentation says neither, so a guess would make
+// txamt 100 times too large or too small. Disputed names them, for the
+// configuration to refuse them unless their exponent is stated
+// (currency_exponent), and SetExponent states it; until then Lookup gives
+// CLDR's.
 package money
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/currency"
@@ -41,7 +49,48 @@ var (
 	ErrTooLarge        = errors.New("amount too large")
 )
 
+// disputed are the currencies whose exponent CLDR and ISO 4217 disagree
+// on, and QFPay does not state: CLDR's and ISO 4217's.
+var disputed = map[string][2]int{"IDR": {0, 2}, "MMK": {0, 2}}
+
+var (
+	statedMu sync.RWMutex
+	stated   = map[string]int{} // by SetExponent
+)
+
+// Disputed reports whether code is a currency whose exponent the sources
+// disagree on (IDR, MMK): taking payments in it needs the exponent stated
+// (SetExponent), never a guess. why says so, for an error message.
+func Disputed(code string) (why string, ok bool) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	d, ok := disputed[code]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%s has no agreed number of decimals: CLDR gives %d, ISO 4217 gives %d and QFPay's documentation says neither, so a guess would charge 100 times too much or too little", code, d[0], d[1]), true
+}
+
+// SetExponent states the exponent of a currency whose exponent the sources
+// disagree on (IDR, MMK; see Disputed), as confirmed with QFPay: from then
+// on Lookup gives it. It is meant to be called once, from the
+// configuration, before amounts are parsed or shown.
+func SetExponent(code string, exponent int) error {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if _, ok := disputed[code]; !ok {
+		return fmt.Errorf("%w %q: its exponent is not in doubt (only IDR and MMK need one stated)", ErrUnknownCurrency, code)
+	}
+	if exponent < 0 || exponent > 3 {
+		return fmt.Errorf("exponent %d of %s is not 0 to 3", exponent, code)
+	}
+	statedMu.Lock()
+	stated[code] = exponent
+	statedMu.Unlock()
+	return nil
+}
+
 // Lookup returns the currency for an ISO 4217 code that QFPay accepts.
+// For IDR and MMK the exponent is the one SetExponent stated, else CLDR's
+// (see Disputed).
 func Lookup(code string) (Currency, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	supported := false
@@ -59,6 +108,11 @@ func Lookup(code string) (Currency, error) {
 		return Currency{}, fmt.Errorf("%w %q", ErrUnknownCurrency, code)
 	}
 	scale, _ := currency.Standard.Rounding(unit)
+	statedMu.RLock()
+	if e, ok := stated[code]; ok {
+		scale = e
+	}
+	statedMu.RUnlock()
 	sym := message.NewPrinter(language.English).Sprint(currency.Symbol(unit))
 	return Currency{Code: code, Exponent: scale, Symbol: sym}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -104,32 +105,120 @@ type Total struct {
 // stateOrder is the order Totals lists states in.
 var stateOrder = []State{StateCreating, StateAwaiting, StateUnknown, StatePaid, StateFailed, StateExpired, StateCancelled}
 
-// Totals sums the orders with CreatedAt in [from, to) by currency and
+// jsapiSaleSpan bounds how long after its sale's 800201 order a WeChat
+// JSAPI attempt can be created: attempts are opened only while the sale
+// runs, at most its QR's expiry (120 minutes) and the closing after it.
+// Totals looks this far past its range for the attempts of its sales.
+const jsapiSaleSpan = 6 * time.Hour
+
+// Totals sums the sales with CreatedAt in [from, to) by currency and
 // state, sorted by currency, then state in the order of their constants.
 // A day is whatever the caller says: pass the bounds of the local day. It
-// reads the time index only.
+// reads the time index, and the orders for whether they are JSAPI attempts.
+//
+// A sale is counted once, as what it ended as. An ordinary sale is its
+// order. A WeChat JSAPI sale (its 800201 order and its attempts, see
+// Order.Parent) is counted on the day of its 800201 order: as the attempt
+// that paid it, if one did; else as unknown if an attempt's outcome is not
+// known while the 800201 order's is; else as its 800201 order. Attempts
+// that did not pay are never counted on their own. Money received twice
+// (the QR and an attempt, or two attempts) is counted as two paid orders,
+// each with its amount: it was received, and reconcile lists it to refund.
 func (s *Store) Totals(from, to time.Time) ([]Total, error) {
 	type group struct {
 		currency string
 		state    State
 	}
 	sums := map[group]*Total{}
+	add := func(sum summary) {
+		t := sums[group{sum.currency, sum.state}]
+		if t == nil {
+			t = &Total{Currency: sum.currency, State: sum.state}
+			sums[group{sum.currency, sum.state}] = t
+		}
+		t.Count++
+		t.Amount += sum.amount
+		t.Refunded += sum.refunded
+	}
+	type sale struct {
+		no  string
+		sum summary
+	}
+	type attempt struct {
+		sum   summary
+		inDay bool // CreatedAt in [from, to)
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return scan(tx, from, to, false, nil, func(_, v []byte) (bool, error) {
+		ob := tx.Bucket(bucketOrders)
+		var sales []sale
+		attempts := map[string][]attempt{} // by parent
+		end, hi := time.Time{}, bound(to)
+		if !to.IsZero() {
+			end = to.Add(jsapiSaleSpan)
+		}
+		err := scan(tx, from, end, false, nil, func(k, v []byte) (bool, error) {
 			sum, err := decodeSummary(v)
 			if err != nil {
 				return false, err
 			}
-			t := sums[group{sum.currency, sum.state}]
-			if t == nil {
-				t = &Total{Currency: sum.currency, State: sum.state}
-				sums[group{sum.currency, sum.state}] = t
+			inDay := hi == nil || bytes.Compare(k[:8], hi) < 0
+			parent, err := attemptParent(ob, k)
+			if err != nil {
+				return false, err
 			}
-			t.Count++
-			t.Amount += sum.amount
-			t.Refunded += sum.refunded
+			switch {
+			case parent != "":
+				attempts[parent] = append(attempts[parent], attempt{sum, inDay})
+			case inDay:
+				sales = append(sales, sale{string(k[8:]), sum})
+			}
 			return true, nil
 		})
+		if err != nil {
+			return err
+		}
+		for _, sl := range sales {
+			as := attempts[sl.no]
+			delete(attempts, sl.no)
+			var paid []summary
+			open := false
+			for _, a := range as {
+				switch {
+				case a.sum.state == StatePaid:
+					paid = append(paid, a.sum)
+				case !a.sum.state.Final():
+					open = true
+				}
+			}
+			switch {
+			case len(paid) > 0:
+				if sl.sum.state == StatePaid {
+					add(sl.sum) // paid twice
+				}
+				for _, p := range paid {
+					add(p)
+				}
+			case open && sl.sum.state.Final() && sl.sum.state != StatePaid:
+				u := sl.sum
+				u.state = StateUnknown
+				add(u)
+			default:
+				add(sl.sum)
+			}
+		}
+		// Attempts of sales begun before from are counted on their day;
+		// one whose 800201 order is missing is counted on its own.
+		for parent, as := range attempts {
+			if ob.Get([]byte(parent)) != nil {
+				continue
+			}
+			for _, a := range as {
+				if a.inDay {
+					add(a.sum)
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -286,6 +375,25 @@ func spreadsheetSafe(s string) string {
 }
 
 // orderAt decodes the order a by_time key points at.
+// attemptParent is the Parent of the order of by_time key k: "" unless it
+// is a WeChat JSAPI attempt. Only orders that may have one are decoded.
+func attemptParent(ob *bolt.Bucket, k []byte) (string, error) {
+	data := ob.Get(k[8:])
+	if data == nil {
+		return "", fmt.Errorf("store: by_time entry %q has no order", k[8:])
+	}
+	if !bytes.Contains(data, []byte(`"parent":`)) {
+		return "", nil
+	}
+	var o struct {
+		Parent string `json:"parent"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil {
+		return "", fmt.Errorf("store: order %q: %w", k[8:], err)
+	}
+	return o.Parent, nil
+}
+
 func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
 	data := ob.Get(k[8:])
 	if data == nil {
