@@ -217,7 +217,7 @@ func TestSandboxModeIsSaidPlainly(t *testing.T) {
 }
 
 func TestNotificationSettlesAPay(t *testing.T) {
-	srv, env := setup(t)
+	srv, env := setupKey(t) // the published key is refused: see TestNotificationWithThePublishedKeyIsRefused
 	// A free port below the kernel's ephemeral range, so that no other
 	// test's ":0" listener can take it between here and qfpos binding it.
 	var addr string
@@ -238,7 +238,7 @@ func TestNotificationSettlesAPay(t *testing.T) {
 		var last error
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			req, _ := http.NewRequest("POST", "http://"+addr+"/qfpay/notify", bytes.NewReader(body))
-			req.Header.Set("X-QF-SIGN", payment.BodySignature(body, sandbox.DefaultClientKey))
+			req.Header.Set("X-QF-SIGN", payment.BodySignature(body, testClientKey))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				last = err
