@@ -56,13 +56,17 @@ func freeAddr(t *testing.T) string {
 	return ""
 }
 
+// postNotification posts body signed with key and returns the HTTP
+// status, or 0 when no answer came (the sale it paid may have ended and
+// closed the listener first).
 func postNotification(t *testing.T, addr string, body []byte, key string) int {
 	t.Helper()
 	req, _ := http.NewRequest("POST", "http://"+addr+"/qfpay/notify", bytes.NewReader(body))
 	req.Header.Set("X-QF-SIGN", payment.BodySignature(body, key))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Logf("notification: %v", err)
+		return 0
 	}
 	resp.Body.Close()
 	return resp.StatusCode
@@ -123,15 +127,17 @@ func TestNotificationWithThePublishedKeyIsRefused(t *testing.T) {
 		if got := postNotification(t, addr, body, sandbox.DefaultClientKey); got != http.StatusUnauthorized {
 			t.Errorf("published key: HTTP %d, want 401", got)
 		}
-		if got := postNotification(t, addr, body, testClientKey); got != http.StatusOK {
+		// With the client's key it pays the sale (checked below); the
+		// answer may be cut short by the sale ending.
+		if got := postNotification(t, addr, body, testClientKey); got != http.StatusOK && got != 0 {
 			t.Errorf("client's key: HTTP %d, want 200", got)
 		}
 	}, "7", "--json")
 	if r.code != cli.ExitOK || !strings.Contains(r.stdout, `"paid"`) {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
-	if v, _ := srv.Order(srv.Orders()[0].OutTradeNo); v.State != sandbox.StatePending {
-		t.Errorf("sandbox order %s: the sale was settled by the notification alone, as it should, not paid at the sandbox", v.State)
+	if v := srv.Orders()[0]; v.State != sandbox.StatePending {
+		t.Errorf("sandbox order %s, want pending: only the notification may have paid the sale", v.State)
 	}
 }
 
