@@ -56,6 +56,21 @@ func freeAddr(t *testing.T) string {
 	return ""
 }
 
+// waitListening waits (up to 20 s on a busy machine) until the
+// notification listener of a qfpos pay accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notification listener on %s never answered", addr)
+		}
+	}
+}
+
 // postNotification posts body signed with key and returns the HTTP
 // status, or 0 when no answer came (the sale it paid may have ended and
 // closed the listener first).
@@ -114,16 +129,7 @@ func TestNotificationWithThePublishedKeyIsRefused(t *testing.T) {
 	r := payAsync(t, srv, env, func(no string) {
 		v, _ := srv.Order(no)
 		body := []byte(`{"notify_type": "payment", "syssn": "` + v.SysSN + `", "out_trade_no": "` + no + `", "txamt": "700", "txcurrcd": "HKD", "respcd": "0000", "cancel": "0"}`)
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("notification listener on %s never answered", addr)
-				return
-			}
-		}
+		waitListening(t, addr)
 		if got := postNotification(t, addr, body, sandbox.DefaultClientKey); got != http.StatusUnauthorized {
 			t.Errorf("published key: HTTP %d, want 401", got)
 		}
