@@ -220,6 +220,10 @@ func TestTablesAreBounded(t *testing.T) {
 	if len(e.s.openids) != 1 {
 		t.Errorf("%d openids", len(e.s.openids))
 	}
+	// Faults.
+	if err := (Faults{Payment: make([]Fault, maxFaults+1)}).Validate(); err == nil {
+		t.Errorf("%d faults validate", maxFaults+1)
+	}
 	// Orders.
 	o := e.create("O1", 100)
 	e.s.mu.Lock()
