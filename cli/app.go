@@ -2,10 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/config"
@@ -38,7 +42,13 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 		payment.WithLogger(log),
 	}
 	if cfg.Sandbox() {
+		// The in-process sandbox and its client share credentials of their
+		// own, random on every start: never the published defaults, which
+		// anyone could sign requests or notifications with.
+		app, key := randomHex(), randomHex()
 		srv, err := sandbox.Start(cfg.SandboxListen, sandbox.Config{
+			AppCode:      app,
+			ClientKey:    key,
 			MerchantName: cfg.MerchantName,
 			Location:     cfg.QFPayLocation(),
 			Logger:       log,
@@ -50,8 +60,14 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in sandbox on %s: %w", cfg.SandboxListen, err)}
 		}
 		a.Sandbox = srv
+		if tok := srv.ControlToken(); tok != "" {
+			// Listening beyond loopback (a stand): the control API wants
+			// this token, said once at start to whoever runs qfpos.
+			log.Warn("the built-in sandbox is reachable beyond loopback: its control API wants Authorization: Bearer TOKEN",
+				"listen", cfg.SandboxListen, "public_url", srv.PublicURL(), "token", tok)
+		}
 		opts = append(opts, payment.WithDirectURL(srv.URL()+"/q/direct")) // WeChat JSAPI: the sandbox's pay page
-		c, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey, opts...)
+		c, err := payment.NewClient(srv.URL(), app, key, opts...)
 		if err != nil {
 			srv.Close()
 			return nil, err
@@ -66,6 +82,26 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 	}
 	a.Client = c
 	return a, nil
+}
+
+// verifyNotification is the notification listener's check: the client's
+// own (X-QF-SIGN over the raw body with the client key), after refusing
+// a signature made with the published sandbox key, which anyone can
+// make. The in-app sandbox uses a random key, and a live key is never the
+// published one, so no genuine notification is refused.
+func (a *App) verifyNotification(body []byte, sig string) (*payment.Notification, error) {
+	if sig != "" && payment.VerifyBody(body, sig, sandbox.DefaultClientKey) {
+		return nil, fmt.Errorf("%w: made with the published sandbox key, which anyone can use", payment.ErrBadSignature)
+	}
+	return a.Client.VerifyNotification(body, sig)
+}
+
+// randomHex is 32 random upper-case hex digits (crypto/rand), the shape
+// of a QFPay app code or client key.
+func randomHex() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return strings.ToUpper(hex.EncodeToString(b))
 }
 
 // Store opens the order file on first use.
@@ -88,7 +124,14 @@ func (a *App) Close() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.notify != nil {
-		a.notify.Close()
+		// A notification being answered (its order already written) gets
+		// its SUCCESS out, so QFPay does not send it again; then the rest
+		// are cut.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if a.notify.Shutdown(ctx) != nil {
+			a.notify.Close()
+		}
+		cancel()
 	}
 	if a.store != nil {
 		a.store.Close()

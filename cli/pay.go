@@ -246,7 +246,7 @@ func (a *App) Engine() (*checkout.Engine, error) {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("notify_listen %s: %w", cfg.NotifyListen, err)}
 		}
 		mux := http.NewServeMux()
-		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.Client.VerifyNotification))
+		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.verifyNotification))
 		a.notify = newNotifyServer(mux)
 		go a.notify.Serve(ln)
 	}

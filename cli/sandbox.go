@@ -20,13 +20,19 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Long: `Runs the QFPay sandbox qfpos uses when it has no credentials, as a standalone
 HTTP server with QFPay's API, its signature checks and its order states.
 
-It takes its app code and client key from QFPAY_APP_CODE and QFPAY_CLIENT_KEY
-(and QFPAY_MCHID), or uses the documented sandbox defaults. Point a qfpos at it
-with QFPAY_BASE_URL=http://ADDR and the same app code and key.
+On loopback (the default) it takes its app code and client key from
+QFPAY_APP_CODE and QFPAY_CLIENT_KEY (and QFPAY_MCHID), or uses the documented
+public sandbox defaults, and prints them. Point a qfpos at it with
+QFPAY_BASE_URL=http://ADDR and the same app code and key.
 
-It listens on loopback unless told otherwise. --listen 0.0.0.0:PORT lets phones
-on the same network open the payer page the QR codes point to (a trade-show
-stand); the control API is then reachable from that network too.`,
+--listen on any other address (0.0.0.0:PORT for a trade-show stand, so that
+phones on the stand's network can open the payer page the QR codes point to)
+makes it public: the app code and client key are random unless
+QFPAY_APP_CODE / QFPAY_CLIENT_KEY set them, and the key is never printed (set
+your own in both this sandbox's and the other qfpos's environment); the
+control API answers only with the token printed at start
+(Authorization: Bearer TOKEN); each QR's payer page opens only with the key
+its QR carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lookup := g.env.LookupEnv
@@ -57,12 +63,23 @@ stand); the control API is then reachable from that network too.`,
 			fmt.Fprintf(out, "qfpos sandbox: QFPay sandbox serving at %s\n", srv.URL())
 			fmt.Fprintf(out, "  QFPAY_BASE_URL=%s\n", srv.URL())
 			if cfg.AppCode == "" {
-				fmt.Fprintf(out, "  QFPAY_APP_CODE=%s\n", sandbox.DefaultAppCode)
+				fmt.Fprintf(out, "  QFPAY_APP_CODE=%s\n", srv.AppCode())
 			}
-			if key == "" {
+			switch {
+			case key == "" && srv.Public():
+				// A random key nobody can learn: requests from elsewhere
+				// need a key of the operator's own.
+				fmt.Fprintln(out, "  client key: random, not shown; to point another qfpos at this sandbox, restart both with the same QFPAY_APP_CODE and QFPAY_CLIENT_KEY of your own")
+			case key == "":
 				// The default sandbox key is public (documented); a key of
 				// the operator's own is never printed.
 				fmt.Fprintf(out, "  QFPAY_CLIENT_KEY=%s\n", sandbox.DefaultClientKey)
+			}
+			if tok := srv.ControlToken(); tok != "" {
+				fmt.Fprintf(out, "  control API token: %s   (Authorization: Bearer TOKEN)\n", tok)
+			}
+			if srv.Public() {
+				fmt.Fprintf(out, "  public: phones reach the payer pages at %s\n", srv.PublicURL())
 			}
 			fmt.Fprintln(out, "Press Ctrl-C to stop.")
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)

@@ -736,6 +736,14 @@ func TestDirectURL(t *testing.T) {
 	if u2.Query().Has("goods_name") || u2.Query().Get("lang") != "en" || u2.Query().Get("paySign") != p.PaySign {
 		t.Errorf("URL %s", u2)
 	}
+	// mchntnm is required (§10 step 4): no merchant name sends a default.
+	for _, name := range []string{"", "  "} {
+		d.MerchantName = name
+		u3, _ := url.Parse(c.DirectURL(p, d))
+		if got := u3.Query().Get("mchntnm"); got != DefaultMerchantName {
+			t.Errorf("merchant name %q: mchntnm %q, want %q", name, got, DefaultMerchantName)
+		}
+	}
 }
 
 func TestVerifyNotification(t *testing.T) {

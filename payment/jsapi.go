@@ -63,11 +63,19 @@ type DirectInfo struct {
 	RedirectURL  string // redirect_url, where the browser lands after paying
 }
 
+// DefaultMerchantName is the mchntnm DirectURL sends when DirectInfo
+// gives none: QFPay requires one (§10 step 4).
+const DefaultMerchantName = "WeChat Pay"
+
 // DirectURL returns the /q/direct address that starts the payment in the
 // customer's WeChat browser (§10 step 4): the Client's direct page with
 // d and the pay_params p of an 800207 payment, every value URL-encoded.
-// Empty values are left out.
+// Empty values are left out, but mchntnm, which QFPay requires: an empty
+// (or blank) MerchantName sends DefaultMerchantName.
 func (c *Client) DirectURL(p PayParams, d DirectInfo) string {
+	if strings.TrimSpace(d.MerchantName) == "" {
+		d.MerchantName = DefaultMerchantName
+	}
 	q := url.Values{}
 	set := func(k, v string) {
 		if v != "" {

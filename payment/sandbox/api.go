@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -112,12 +113,15 @@ func (s *Server) payment(r *http.Request, p params) reply {
 		switch openid := p["sub_openid"]; {
 		case openid == "":
 			return failure(codeParam, "sub_openid is required for pay_type 800207")
-		case !s.openids[openid]:
-			return failure(codeParam, "sub_openid "+strconv.Quote(openid)+" was not issued by get_weixin_openid")
+		case s.openids[openid].IsZero() || s.now().Sub(s.openids[openid]) > openidTTL:
+			return failure(codeParam, "sub_openid "+strconv.Quote(openid)+" was not issued by get_weixin_openid (or over an hour ago)")
 		}
 	}
 	if s.orders[out] != nil {
 		return failure(codeDuplicate, "out_trade_no "+out+" has been used already (by a payment or a refund)")
+	}
+	if rep := s.checkRoom(); rep != nil {
+		return rep
 	}
 	now := s.now()
 	if skew := now.Sub(txdtm); skew > txdtmSkewWarn || skew < -txdtmSkewWarn {
@@ -135,8 +139,11 @@ func (s *Server) payment(r *http.Request, p params) reply {
 		"sysdtm": s.format(now), "paydtm": s.format(now), // §3's example carries paydtm on create too
 		"cardcd": "", "chnlsn": "",
 	}
+	if s.cfg.Public {
+		o.payKey = rand.Text()
+	}
 	if payType == payment.PayTypeWeChatQR {
-		rep["qrcode"] = s.publicBase(r) + payerPath(out)
+		rep["qrcode"] = s.publicBase(r) + o.payerLink()
 	} else {
 		o.payParams = s.newPayParams(now)
 		rep["pay_params"] = o.payParams
@@ -349,6 +356,9 @@ func (s *Server) refund(r *http.Request, p params) reply {
 	now := s.now()
 	if s.orders[out] != nil {
 		return failure(codeDuplicate, "out_trade_no "+out+" has been used already (by a payment or a refund)")
+	}
+	if rep := s.checkRoom(); rep != nil {
+		return rep
 	}
 	o := s.bySysSN[syssn]
 	if o == nil || o.orderType != "payment" {

@@ -54,8 +54,17 @@ func TestAuthentication(t *testing.T) {
 			r.header = map[string]string{"X-QF-SIGNTYPE": "SHA256", "X-QF-SIGN": payment.Sign(p, e.key, payment.SignMD5)}
 		}, "1108"},
 		{"unknown sign type", func(p map[string]string, r *req) { r.header = map[string]string{"X-QF-SIGNTYPE": "RSA"} }, "1108"},
-		{"empty parameter signed", func(p map[string]string, r *req) {
+		// QFPay's own samples sign every key they send, empty ones too:
+		// the signature covers exactly the parameters received.
+		{"empty parameter sent and signed", func(p map[string]string, r *req) {
 			r.body["udid"] = ""
+			r.header = map[string]string{"X-QF-SIGN": signString(payment.SigningString(p)+"&udid=", payment.SignMD5)}
+		}, "0000"},
+		{"empty parameter sent but not signed", func(p map[string]string, r *req) {
+			r.body["udid"] = ""
+			r.header = map[string]string{"X-QF-SIGN": payment.Sign(p, e.key, payment.SignMD5)}
+		}, "1108"},
+		{"empty parameter signed but not sent", func(p map[string]string, r *req) {
 			r.header = map[string]string{"X-QF-SIGN": signString(payment.SigningString(p)+"&udid=", payment.SignMD5)}
 		}, "1108"},
 		{"url-encoded values signed", func(p map[string]string, r *req) {

@@ -226,6 +226,12 @@ func TestClientJSAPI(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "Noodle Bar") || !strings.Contains(body, "HK$42.00") {
 		t.Fatalf("DirectURL page: HTTP %d\n%s", resp.StatusCode, body)
 	}
+	// No merchant name: the page still opens (mchntnm is required), with
+	// the client's default name.
+	unnamed := c.DirectURL(*r.PayParams, payment.DirectInfo{Amount: 4200, Currency: "HKD", RedirectURL: "https://shop.example/thanks"})
+	if resp, body := e.page("GET", unnamed, nil); resp.StatusCode != 200 || !strings.Contains(body, payment.DefaultMerchantName) {
+		t.Errorf("DirectURL page without a merchant name: HTTP %d\n%s", resp.StatusCode, body)
+	}
 	resp, _ = e.page("POST", direct, url.Values{"action": {"pay"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://shop.example/thanks" {
 		t.Errorf("pay: HTTP %d to %s", resp.StatusCode, resp.Header.Get("Location"))

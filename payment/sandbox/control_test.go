@@ -195,18 +195,21 @@ func TestStartAllInterfaces(t *testing.T) {
 	if want := lanIPv4(); u.Hostname() != want {
 		t.Errorf("PublicURL host %s, want %s", u.Hostname(), want)
 	}
-	e := &env{t: t, s: s, url: s.URL(), app: DefaultAppCode, key: DefaultClientKey, clock: &fakeClock{t: time.Now()}}
+	if !s.Public() || s.AppCode() == DefaultAppCode || s.cfg.ClientKey == DefaultClientKey || s.ControlToken() == "" {
+		t.Errorf("on all interfaces: public %v, app code %s, key the default %v, token %q", s.Public(), s.AppCode(), s.cfg.ClientKey == DefaultClientKey, s.ControlToken())
+	}
+	e := &env{t: t, s: s, url: s.URL(), app: s.AppCode(), key: s.cfg.ClientKey, clock: &fakeClock{t: time.Now()}}
 	m := e.create("A1", 100)
-	if qr := str(m, "qrcode"); qr != s.PublicURL()+"/sandbox/pay/A1" {
+	if qr := str(m, "qrcode"); !strings.HasPrefix(qr, s.PublicURL()+"/sandbox/pay/A1?k=") {
 		t.Errorf("qrcode %q, want the LAN address", qr)
 	}
 
 	// Config.PublicURL wins.
-	s2, err := Start("0.0.0.0:0", Config{PublicURL: "http://stand.local:9000/"})
+	s2, err := Start("0.0.0.0:0", Config{PublicURL: "http://stand.local:9000/", AppCode: "A", ClientKey: "K"})
 	must(t, err)
 	defer s2.Close()
-	e.s, e.url = s2, s2.URL()
-	if qr := str(e.create("A2", 100), "qrcode"); qr != "http://stand.local:9000/sandbox/pay/A2" {
+	e.s, e.url, e.app, e.key = s2, s2.URL(), "A", "K"
+	if qr := str(e.create("A2", 100), "qrcode"); !strings.HasPrefix(qr, "http://stand.local:9000/sandbox/pay/A2?k=") {
 		t.Errorf("qrcode %q", qr)
 	}
 }

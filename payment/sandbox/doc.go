@@ -15,10 +15,10 @@
 //
 // # Defaults
 //
-// With an empty Config the sandbox takes the app code DefaultAppCode
-// (5A4DB0C5A4DB0C5A4DB0C5A4DB0C5A4D) and the client key DefaultClientKey
-// (C11E47E0C11E47E0C11E47E0C11E47E0), wants no mchid (and refuses one),
-// shows DefaultMerchantName, uses time.Now and QFPay's zone
+// With an empty Config (and on loopback) the sandbox takes the app code
+// DefaultAppCode (5A4DB0C5A4DB0C5A4DB0C5A4DB0C5A4D) and the client key
+// DefaultClientKey (C11E47E0C11E47E0C11E47E0C11E47E0), wants no mchid (and
+// refuses one), shows DefaultMerchantName, uses time.Now and QFPay's zone
 // payment.DefaultZone (UTC+8, whatever the machine's zone), and listens
 // (Start) on 127.0.0.1 on a free port. Orders are kept in memory, so a
 // restart forgets them, unless Config.StatePath names a file to keep them
@@ -29,9 +29,11 @@
 //
 // Requests are checked as QFPay checks them (§2): X-QF-APPCODE must be
 // the app code and X-QF-SIGN the upper- or lower-case hex MD5 (or SHA256
-// with X-QF-SIGNTYPE: SHA256) of every non-empty parameter, form body and
-// query string together, sorted by name, joined as name=value with "&",
-// followed by the client key (payment.Sign). Answers are HTTP 200 JSON
+// with X-QF-SIGNTYPE: SHA256) of exactly the parameters received, form
+// body and query string together, sorted by name, joined as name=value
+// with "&", followed by the client key. A parameter sent empty (udid=) is
+// signed as "udid=", as QFPay's own samples sign every key they send; a
+// client that sends no empty parameters (payment.Sign) is unaffected. Answers are HTTP 200 JSON
 // objects whose values are strings, except a query's page and page_size
 // (numbers) and data (a list of records, all strings), and a payment's
 // pay_params (an object of strings). They carry X-QF-SIGN =
@@ -136,13 +138,45 @@
 //	POST /sandbox/control/faults                      replace them (JSON Faults; {} clears)
 //
 // Order calls answer {"order": OrderView}, or {"error": …} with 404 (no
-// such order), 409 (already final) or 400. The control API and the payer
-// pages need no credentials: anyone who can reach the port can pay any
-// order. Start listens on loopback unless told otherwise; binding 0.0.0.0
-// (or ::) exposes all of it to the LAN, which is meant for trade shows
-// only. There the QR codes carry the machine's first non-loopback IPv4
-// address (or Config.PublicURL), so phones on the stand's Wi-Fi can open
-// them, while URL still answers with 127.0.0.1 for the local app.
+// such order), 409 (already final) or 400.
+//
+// # Loopback and public servers
+//
+// Start listens on loopback unless told otherwise. There the control API,
+// the order list (GET /sandbox/) and the payer pages need no credentials
+// (unless Config.ControlToken is set): only processes of this machine can
+// reach them, and those can read the state file anyway; requiring a token
+// would only make scripts and tests pass one around. Browsers' cross-site
+// requests to the control API are refused (403), so a web page cannot
+// drive a loopback sandbox either.
+//
+// Any other address (0.0.0.0, ::, a LAN address), or Config.Public, makes
+// the server public, for a trade-show stand where anyone on the Wi-Fi can
+// reach it:
+//
+//   - the control API and the order list answer only requests with
+//     "Authorization: Bearer " + ControlToken (random unless given; qfpos
+//     prints it at start), 401 otherwise;
+//   - the app code and client key are random (crypto/rand) unless Config
+//     sets them, so the published defaults sign nothing here; AppCode
+//     tells the app code, nothing tells the key;
+//   - each payment gets a random key, carried in its qrcode
+//     (/sandbox/pay/{out_trade_no}?k=…) and OrderView.PayerLink: a payer
+//     page opens, pays or declines only the order its key belongs to, and
+//     answers 404 without it, so a stranger can do no more than the payer
+//     of a QR he has seen. /q/direct is bound to its order by the
+//     pay_params (a random nonceStr and paySign) it must repeat;
+//   - pages anyone may open (payer pages, /q/direct, the OAuth redirect)
+//     are rate-limited together (20 a second, bursts of 60; 429 beyond).
+//
+// There the QR codes carry the machine's first non-loopback IPv4 address
+// (or Config.PublicURL), so phones on the stand's Wi-Fi can open them,
+// while URL still answers with 127.0.0.1 for the local app.
+//
+// Either way every table is bounded: at most 100,000 orders (a payment or
+// refund beyond answers 1104), 10,000 live OAuth codes and 10,000 openids
+// (an openid works for an hour), and Start sets every server timeout
+// (a scripted fault Delay of more than about five minutes gets no answer).
 //
 // # Faults
 //

@@ -126,9 +126,14 @@ func faultsFrom(m map[string][]Fault) Faults {
 	}
 }
 
-// Validate reports the first fault that cannot be carried out.
+// Validate reports the first fault that cannot be carried out, or that
+// there are more than 10,000 of them.
 func (f Faults) Validate() error {
+	n := 0
 	for ep, list := range f.byEndpoint() {
+		if n += len(list); n > maxFaults {
+			return fmt.Errorf("more than %d faults", maxFaults)
+		}
 		for i, x := range list {
 			if err := x.validate(); err != nil {
 				return fmt.Errorf("%s[%d]: %w", ep, i, err)

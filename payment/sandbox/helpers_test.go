@@ -68,14 +68,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { s.Close() }) // runs first: cuts fault delays short
-	e := &env{t: t, s: s, url: ts.URL, clock: clock, app: DefaultAppCode, key: DefaultClientKey, mchid: cfg.MchID}
-	if cfg.AppCode != "" {
-		e.app = cfg.AppCode
-	}
-	if cfg.ClientKey != "" {
-		e.key = cfg.ClientKey
-	}
-	return e
+	return &env{t: t, s: s, url: ts.URL, clock: clock, app: s.cfg.AppCode, key: s.cfg.ClientKey, mchid: cfg.MchID}
 }
 
 // req is one raw API request.
@@ -135,7 +128,7 @@ func (e *env) build(r req) *http.Request {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	hr.Header.Set("X-QF-APPCODE", e.app)
-	hr.Header.Set("X-QF-SIGN", payment.Sign(all, e.key, st))
+	hr.Header.Set("X-QF-SIGN", signReceived(all, e.key, st)) // every key sent, as QFPay's samples sign
 	if r.signType != "" {
 		hr.Header.Set("X-QF-SIGNTYPE", string(r.signType))
 	}

@@ -57,8 +57,8 @@ func (s *Server) oauthCode(w http.ResponseWriter, r *http.Request) {
 		s.writeReply(w, failure(codeSignature, "app_code unknown"))
 		return
 	}
-	if !payment.EqualSignatures(p["sign"], payment.Sign(p, s.cfg.ClientKey, payment.SignMD5)) {
-		s.writeReply(w, failure(codeSignature, "sign error (MD5 over the sorted non-empty parameters but sign, + client key)"))
+	if !payment.EqualSignatures(p["sign"], signReceived(p, s.cfg.ClientKey, payment.SignMD5)) {
+		s.writeReply(w, failure(codeSignature, "sign error (MD5 over every parameter sent but sign, empty ones included, sorted, + client key)"))
 		return
 	}
 	if rep := s.checkMchID(p); rep != nil {
@@ -72,8 +72,16 @@ func (s *Server) oauthCode(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomString(32, alnum)
 	s.mu.Lock()
-	s.codes[code] = &oauthCode{issued: s.now()}
+	room := s.pruneCodes(s.now())
+	if room {
+		s.codes[code] = &oauthCode{issued: s.now()}
+	}
 	s.mu.Unlock()
+	if !room {
+		s.log.Warn("OAuth code refused: too many unused codes", "max", maxCodes)
+		http.Error(w, "too many OAuth codes waiting: try again in a few minutes", http.StatusServiceUnavailable)
+		return
+	}
 	if target.RawQuery != "" {
 		target.RawQuery += "&"
 	}
@@ -100,9 +108,12 @@ func (s *Server) openID(r *http.Request, p params) reply {
 	case s.now().Sub(c.issued) > oauthCodeTTL:
 		return failure(codeParam, "code expired")
 	}
+	if !s.pruneOpenIDs(s.now()) {
+		return failure(codeParam, "too many openids issued in the last hour: try again later")
+	}
 	c.used = true
 	openid := "o" + randomString(27, alnum+"-_")
-	s.openids[openid] = true
+	s.openids[openid] = s.now()
 	s.log.Info("openid issued", "openid", openid)
 	return reply{"resperr": "", "respcd": codeOK, "respmsg": "", "openid": openid}
 }

@@ -80,6 +80,9 @@ type OrderView struct {
 	ExpiresAt  time.Time `json:"expires_at"`       // zero for refunds
 	PayAt      time.Time `json:"pay_at,omitzero"`  // set by PayAfter while pending
 	PaidAt     time.Time `json:"paid_at,omitzero"` // when paid (or refunded)
+	// PayerLink is the path (and query) of a payment's payer page, what
+	// an 800201 qrcode points to.
+	PayerLink string `json:"payer_link,omitempty"`
 }
 
 type order struct {
@@ -103,6 +106,16 @@ type order struct {
 	refunded   int64
 	origSysSN  string
 	payParams  map[string]string // 800207
+	payKey     string            // on a public server: the payer page wants it (?k=)
+}
+
+// payerLink is the path and query of the order's payer page, what its
+// qrcode points to.
+func (o *order) payerLink() string {
+	if o.payKey == "" {
+		return payerPath(o.outTradeNo)
+	}
+	return payerPath(o.outTradeNo) + "?k=" + o.payKey
 }
 
 // settle applies what time has done to a pending order: a PayAfter that
@@ -164,13 +177,17 @@ func (o *order) cancel() int {
 }
 
 func (s *Server) view(o *order) OrderView {
-	return OrderView{
+	v := OrderView{
 		SysSN: o.syssn, OutTradeNo: o.outTradeNo, OrderType: o.orderType, PayType: o.payType,
 		Amount: o.amount, Currency: o.currency, GoodsName: o.goodsName, UDID: o.udid,
 		State: o.state, RespCd: o.respcd(), Cancel: o.cancel(), Refunded: o.refunded, OrigSysSN: o.origSysSN,
 		TxDtm: o.txdtm, SysDtm: s.format(o.created), PayDtm: s.format(o.paidAt),
 		Created: o.created, ExpiresAt: o.expires, PayAt: o.payAt, PaidAt: o.paidAt,
 	}
+	if o.orderType == "payment" {
+		v.PayerLink = o.payerLink()
+	}
+	return v
 }
 
 // record is the order as /trade/v1/query reports it (§4).
@@ -204,6 +221,15 @@ func randomSysSNBase() int64 {
 		panic(err)
 	}
 	return 1_000_000_000 + n.Int64()
+}
+
+// checkRoom refuses a new order when the sandbox holds maxOrders. Call
+// with s.mu held.
+func (s *Server) checkRoom() reply {
+	if len(s.list) >= maxOrders {
+		return failure(codeParam, fmt.Sprintf("the sandbox holds %d orders, its limit: start it afresh (or with another state file)", maxOrders))
+	}
+	return nil
 }
 
 // add stores a new order, numbered with the seq of the syssn it was just

@@ -113,7 +113,7 @@ table{width:100%;border-collapse:collapse;background:#fff}td,th{padding:.4em;bor
 {{- if .Orders}}
 <h1>Sandbox orders</h1>
 <table><tr><th>Order</th><th>Amount</th><th>State</th></tr>
-{{range .Orders}}<tr><td>{{if eq .OrderType "payment"}}<a href="{{payerPath .OutTradeNo}}">{{.OutTradeNo}}</a>{{else}}{{.OutTradeNo}} (refund){{end}}</td><td>{{amount .Amount .Currency}}</td><td>{{stateText .State}}</td></tr>
+{{range .Orders}}<tr><td>{{if .PayerLink}}<a href="{{.PayerLink}}">{{.OutTradeNo}}</a>{{else}}{{.OutTradeNo}}{{if eq .OrderType "refund"}} (refund){{end}}{{end}}</td><td>{{amount .Amount .Currency}}</td><td>{{stateText .State}}</td></tr>
 {{end}}</table>
 {{- else if not (or .Error .Pay)}}
 <h1>Sandbox</h1><p>No orders yet.</p>
@@ -143,7 +143,17 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string)
 // settles it and shows the result.
 func (s *Server) payerPage(w http.ResponseWriter, r *http.Request) {
 	out := r.PathValue("out_trade_no")
-	if o, ok := s.Order(out); !ok || o.OrderType != "payment" {
+	s.mu.Lock()
+	o := s.orders[out]
+	found := o != nil && o.orderType == "payment" && s.payerKeyOK(r, o)
+	var link string
+	if found {
+		link = o.payerLink()
+	}
+	s.mu.Unlock()
+	if !found {
+		// A wrong key gets the same answer as an unknown order: nothing
+		// tells a stranger which order numbers exist.
 		hint := " It keeps orders in memory only: was it restarted?"
 		if s.cfg.StatePath != "" {
 			hint = " Was the QR code made by another sandbox?"
@@ -151,7 +161,7 @@ func (s *Server) payerPage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusNotFound, "No such order", "The sandbox has no payment "+strconv.Quote(out)+"."+hint)
 		return
 	}
-	v := payView{Merchant: s.cfg.MerchantName, Action: payerPath(out)}
+	v := payView{Merchant: s.cfg.MerchantName, Action: link}
 	var err error
 	if r.Method == http.MethodPost {
 		if err = r.ParseForm(); err == nil {

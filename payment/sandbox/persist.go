@@ -31,6 +31,7 @@ type savedOrder struct {
 	Refunded   int64             `json:"refunded,omitempty"`
 	OrigSysSN  string            `json:"origssn,omitempty"`
 	PayParams  map[string]string `json:"pay_params,omitempty"`
+	PayKey     string            `json:"pay_key,omitempty"`
 }
 
 type savedState struct {
@@ -45,7 +46,7 @@ func savedOrderOf(o *order) savedOrder {
 		Seq: o.seq, SysSN: o.syssn, OutTradeNo: o.outTradeNo, OrderType: o.orderType, PayType: o.payType,
 		Amount: o.amount, Currency: o.currency, TxDtm: o.txdtm, UDID: o.udid, GoodsName: o.goodsName,
 		Created: o.created, Expires: o.expires, State: o.state, PayAt: o.payAt, PaidAt: o.paidAt,
-		Cancelled: o.cancelled, CancelSN: o.cancelSN, Refunded: o.refunded, OrigSysSN: o.origSysSN, PayParams: o.payParams,
+		Cancelled: o.cancelled, CancelSN: o.cancelSN, Refunded: o.refunded, OrigSysSN: o.origSysSN, PayParams: o.payParams, PayKey: o.payKey,
 	}
 }
 
@@ -55,7 +56,7 @@ func (v savedOrder) order() *order {
 		seq: v.Seq, syssn: v.SysSN, outTradeNo: v.OutTradeNo, orderType: v.OrderType, payType: v.PayType,
 		amount: v.Amount, currency: v.Currency, txdtm: v.TxDtm, udid: v.UDID, goodsName: v.GoodsName,
 		created: v.Created, expires: v.Expires, state: v.State, payAt: v.PayAt, paidAt: v.PaidAt,
-		cancelled: v.Cancelled, cancelSN: v.CancelSN, refunded: v.Refunded, origSysSN: v.OrigSysSN, payParams: v.PayParams,
+		cancelled: v.Cancelled, cancelSN: v.CancelSN, refunded: v.Refunded, origSysSN: v.OrigSysSN, payParams: v.PayParams, payKey: v.PayKey,
 	}
 }
 

@@ -1,23 +1,29 @@
 package sandbox
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/qfpos/qfpos/payment"
 )
 
-// Default credentials, used when Config leaves AppCode or ClientKey empty.
-// They are public on purpose: the sandbox moves no money. Point a client
-// at Server.URL with these two values and it works unchanged.
+// Default credentials, used when Config leaves AppCode or ClientKey empty
+// and the server is not public (Config.Public). They are public on
+// purpose: the sandbox moves no money. Point a client at Server.URL with
+// these two values and it works unchanged. A public server makes random
+// ones instead, so that nobody on the network can sign with these.
 const (
 	DefaultAppCode   = "5A4DB0C5A4DB0C5A4DB0C5A4DB0C5A4D"
 	DefaultClientKey = "C11E47E0C11E47E0C11E47E0C11E47E0"
@@ -33,8 +39,19 @@ const DefaultAddr = "127.0.0.1:0"
 // Config configures a Server. The zero value is usable.
 type Config struct {
 	// AppCode and ClientKey are the credentials requests must carry and be
-	// signed with; "" means DefaultAppCode and DefaultClientKey.
+	// signed with; "" means DefaultAppCode and DefaultClientKey, or random
+	// ones (crypto/rand) on a public server.
 	AppCode, ClientKey string
+	// Public says strangers can reach the server (a stand's Wi-Fi): the
+	// control API and the order list then answer only requests carrying
+	// "Authorization: Bearer " + ControlToken, payer pages only links
+	// that carry their order's own random key, and the pages a phone
+	// opens are rate-limited. Start sets it for any address but loopback.
+	Public bool
+	// ControlToken is the bearer token of the control API on a public
+	// server; "" makes a random one (see Server.ControlToken). On a
+	// loopback server it is required only when set.
+	ControlToken string
 	// MchID, when set, must be sent (as mchid) on every call and match;
 	// when empty, a request carrying mchid is refused, as QFPay does for
 	// merchants it issued no mchid to (qfpay-api.md §2.1).
@@ -74,6 +91,7 @@ type Server struct {
 	lanURL  string // public base URL found by Start for 0.0.0.0; "" otherwise
 	baseURL string // set by Start
 	httpSrv *http.Server
+	pages   *rate.Limiter // pages a phone opens, on a public server
 	done    chan struct{} // closed by Close: ends fault delays
 	closing sync.Once
 
@@ -85,7 +103,7 @@ type Server struct {
 	byPrepay map[string]*order
 	list     []*order // in creation order
 	codes    map[string]*oauthCode
-	openids  map[string]bool
+	openids  map[string]time.Time // when issued
 	faults   map[string][]Fault
 	saved    []byte // what StatePath holds
 	// dirty says the orders (or seq) changed since they were last saved
@@ -108,11 +126,24 @@ func New(cfg Config) *Server {
 }
 
 func newServer(cfg Config) *Server {
-	if cfg.AppCode == "" {
-		cfg.AppCode = DefaultAppCode
-	}
-	if cfg.ClientKey == "" {
-		cfg.ClientKey = DefaultClientKey
+	switch {
+	case cfg.Public:
+		if cfg.AppCode == "" {
+			cfg.AppCode = randomString(32, upperHex)
+		}
+		if cfg.ClientKey == "" {
+			cfg.ClientKey = randomString(32, upperHex)
+		}
+		if cfg.ControlToken == "" {
+			cfg.ControlToken = rand.Text()
+		}
+	default:
+		if cfg.AppCode == "" {
+			cfg.AppCode = DefaultAppCode
+		}
+		if cfg.ClientKey == "" {
+			cfg.ClientKey = DefaultClientKey
+		}
 	}
 	if cfg.MerchantName == "" {
 		cfg.MerchantName = DefaultMerchantName
@@ -136,10 +167,11 @@ func newServer(cfg Config) *Server {
 		bySysSN:  map[string]*order{},
 		byPrepay: map[string]*order{},
 		codes:    map[string]*oauthCode{},
-		openids:  map[string]bool{},
+		openids:  map[string]time.Time{},
 		faults:   map[string][]Fault{},
 		done:     make(chan struct{}),
 		marshal:  json.Marshal,
+		pages:    rate.NewLimiter(pageRate, pageBurst),
 	}
 	s.routes()
 	return s
@@ -152,20 +184,20 @@ func (s *Server) routes() {
 	for _, method := range []string{"GET", "POST"} {
 		m.HandleFunc(method+" /trade/v1/close", s.api(EndpointClose, s.cancelHandler(false)))
 		m.HandleFunc(method+" /trade/v1/reversal", s.api(EndpointReversal, s.cancelHandler(true)))
-		m.HandleFunc(method+" /q/direct", s.direct)
-		m.HandleFunc(method+" /sandbox/pay/{out_trade_no}", s.payerPage)
+		m.HandleFunc(method+" /q/direct", s.page(s.direct))
+		m.HandleFunc(method+" /sandbox/pay/{out_trade_no}", s.page(s.payerPage))
 	}
 	m.HandleFunc("POST /trade/v1/refund", s.api(EndpointRefund, s.refund))
-	m.HandleFunc("GET /tool/v1/get_weixin_oauth_code", s.oauthCode)
+	m.HandleFunc("GET /tool/v1/get_weixin_oauth_code", s.page(s.oauthCode))
 	m.HandleFunc("GET /tool/v1/get_weixin_openid", s.api(EndpointOpenID, s.openID))
 
-	m.HandleFunc("POST /sandbox/control/pay", s.controlPay)
-	m.HandleFunc("POST /sandbox/control/decline", s.controlDecline)
-	m.HandleFunc("POST /sandbox/control/pay-after", s.controlPayAfter)
-	m.HandleFunc("GET /sandbox/control/orders", s.controlOrders)
-	m.HandleFunc("GET /sandbox/control/faults", s.controlFaults)
-	m.HandleFunc("POST /sandbox/control/faults", s.controlFaults)
-	m.HandleFunc("GET /sandbox/{$}", s.indexPage)
+	m.Handle("POST /sandbox/control/pay", s.control(s.controlPay))
+	m.Handle("POST /sandbox/control/decline", s.control(s.controlDecline))
+	m.Handle("POST /sandbox/control/pay-after", s.control(s.controlPayAfter))
+	m.Handle("GET /sandbox/control/orders", s.control(s.controlOrders))
+	m.Handle("GET /sandbox/control/faults", s.control(s.controlFaults))
+	m.Handle("POST /sandbox/control/faults", s.control(s.controlFaults))
+	m.Handle("GET /sandbox/{$}", s.control(s.indexPage))
 	m.Handle("GET /{$}", http.RedirectHandler("/sandbox/", http.StatusFound))
 	s.mux = m
 }
@@ -178,24 +210,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Start listens on addr ("" means DefaultAddr, loopback only) and serves
-// in the background until Close. Listening on 0.0.0.0 or :: exposes the
-// API, the payer pages and the unauthenticated control API to the LAN,
-// which is what a trade-show stand wants (phones scan the QR and open the
-// payer page); with no Config.PublicURL the QR codes then carry the
-// machine's first non-loopback IPv4 address.
+// in the background until Close. Listening on 0.0.0.0, :: or any other
+// address but loopback makes the server public (Config.Public): the API
+// and the payer pages reach the LAN, which is what a trade-show stand
+// wants (phones scan the QR and open the payer page), while the control
+// API wants ControlToken. With no Config.PublicURL the QR codes then
+// carry the machine's first non-loopback IPv4 address.
 func Start(addr string, cfg Config) (*Server, error) {
 	if addr == "" {
 		addr = DefaultAddr
-	}
-	s := newServer(cfg)
-	if err := s.load(); err != nil {
-		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	tcp := ln.Addr().(*net.TCPAddr)
+	if !tcp.IP.IsLoopback() {
+		cfg.Public = true
+	}
+	s := newServer(cfg)
+	if err := s.load(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	port := strconv.Itoa(tcp.Port)
 	host := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {
@@ -208,14 +245,20 @@ func Start(addr string, cfg Config) (*Server, error) {
 	s.httpSrv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ReadTimeout:       30 * time.Second,
+		// Long enough for a scripted fault Delay of a few minutes; a
+		// longer one gets no answer, like a dropped connection.
+		WriteTimeout:   5 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
 		}
 	}()
-	s.log.Info("sandbox listening", "url", s.baseURL, "public_url", s.publicBase(nil))
+	s.log.Info("sandbox listening", "url", s.baseURL, "public_url", s.publicBase(nil), "public", s.cfg.Public)
 	return s, nil
 }
 
@@ -223,6 +266,18 @@ func Start(addr string, cfg Config) (*Server, error) {
 // "http://127.0.0.1:41234" (loopback even when listening on 0.0.0.0). It
 // is "" for a Server made with New.
 func (s *Server) URL() string { return s.baseURL }
+
+// AppCode is the app code requests must carry: Config.AppCode, the
+// default, or the random one of a public server. (The client key has no
+// accessor: pass your own in Config.ClientKey to know it.)
+func (s *Server) AppCode() string { return s.cfg.AppCode }
+
+// ControlToken is the bearer token the control API wants, "" when it
+// wants none (a loopback server without Config.ControlToken).
+func (s *Server) ControlToken() string { return s.cfg.ControlToken }
+
+// Public reports whether the server is public (Config.Public).
+func (s *Server) Public() bool { return s.cfg.Public }
 
 // PublicURL is the base URL put into qrcode values: Config.PublicURL, or
 // the LAN address Start found, or "" when it is derived per request.
@@ -308,6 +363,29 @@ func formParams(r *http.Request) params {
 	return p
 }
 
+// signReceived is the signature of exactly the parameters received: every
+// one, empty values included when they were sent (QFPay's own samples
+// sign every key they send, udid= too), sorted by name, but sign. A
+// client that sends no empty parameters (payment.Sign's rule) gets the
+// same signature.
+func signReceived(p params, key string, t payment.SignType) string {
+	names := make([]string, 0, len(p))
+	for k := range p {
+		if k != "sign" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k + "=" + p[k])
+	}
+	return payment.Digest(b.String()+key, t)
+}
+
 // reply is one JSON answer of the API.
 type reply map[string]any
 
@@ -330,9 +408,9 @@ func (s *Server) checkAuth(r *http.Request, p params) reply {
 		return failure(codeSignature, "signature error: "+err.Error())
 	}
 	got := r.Header.Get("X-QF-SIGN")
-	want := payment.Sign(p, s.cfg.ClientKey, st)
+	want := signReceived(p, s.cfg.ClientKey, st)
 	if got == "" || !payment.EqualSignatures(got, want) {
-		return failure(codeSignature, "signature error ("+string(st)+" over the sorted non-empty parameters + client key)")
+		return failure(codeSignature, "signature error ("+string(st)+" over every parameter sent, empty ones included, sorted, + client key)")
 	}
 	return s.checkMchID(p)
 }
