@@ -74,6 +74,7 @@ func (a *App) StartJSAPI(listen, public string) (*JSAPIPages, error) {
 		PublicURL:    public,
 		Mode:         jsapi.Mode(cfg.JSAPIMode),
 		OAuthURL:     cfg.JSAPIOAuthURL,
+		OAuthSecret:  cfg.JSAPIOAuthSecret.Reveal(),
 		MerchantName: cfg.MerchantName,
 		Language:     cfg.Language,
 		Sandbox:      cfg.Sandbox(),

@@ -79,6 +79,10 @@ type Config struct {
 	JSAPIListen    string // QFPOS_JSAPI_LISTEN: where the pages server listens, behind the proxy
 	JSAPIMode      string // QFPOS_JSAPI_MODE: JSAPIModeQFPay or JSAPIModeOwn
 	JSAPIOAuthURL  string // QFPOS_JSAPI_OAUTH_URL: JSAPIModeOwn only, the merchant's OAuth page that returns the openid
+	// JSAPIOAuthSecret (QFPOS_JSAPI_OAUTH_SECRET), JSAPIModeOwn only and
+	// required there: the secret the merchant's OAuth page signs the openid
+	// with (HMAC-SHA256, see package jsapi); never printed.
+	JSAPIOAuthSecret Secret
 
 	// Path is the config file read ("" if none) and the one Save writes.
 	Path string
@@ -87,6 +91,9 @@ type Config struct {
 
 	loc *time.Location
 }
+
+// MinJSAPIOAuthSecret is the shortest jsapi_oauth_secret, in bytes.
+const MinJSAPIOAuthSecret = 32
 
 // JSAPI modes: how the pages get the customer's openid (qfpay-api.md §10).
 const (
@@ -470,6 +477,14 @@ var settings = []setting{
 		c.JSAPIOAuthURL = v
 		return "", ""
 	}},
+	{"jsapi_oauth_secret", "QFPOS_JSAPI_OAUTH_SECRET", "", "jsapi_mode own: the secret your OAuth page signs the openid with, at least 32 characters (never printed)", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v != "" && len(v) < MinJSAPIOAuthSecret {
+			return fmt.Sprintf("is shorter than %d characters", MinJSAPIOAuthSecret), "generate one with: openssl rand -hex 32"
+		}
+		c.JSAPIOAuthSecret = Secret(v)
+		return "", ""
+	}},
 }
 
 // Load reads the configuration, validates it and returns it. The error,
@@ -582,6 +597,9 @@ func (c *Config) validate() []error {
 	}
 	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthURL == "" {
 		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_URL", key: "jsapi_oauth_url", Problem: "is required when QFPOS_JSAPI_MODE is own", Fix: "set it to your Official Account's OAuth page, or use jsapi_mode qfpay"})
+	}
+	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthSecret == "" {
+		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_SECRET", key: "jsapi_oauth_secret", Problem: "is required when QFPOS_JSAPI_MODE is own: qfpos takes only an openid your OAuth page signed with it", Fix: "generate one with openssl rand -hex 32 and give it to qfpos and your OAuth page (see the README, \"WeChat JSAPI\")"})
 	}
 	cur := c.CurrencyInfo()
 	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
@@ -759,6 +777,7 @@ func (c *Config) save() error {
 	put("jsapi_listen", c.JSAPIListen, d.JSAPIListen)
 	put("jsapi_mode", c.JSAPIMode, d.JSAPIMode)
 	put("jsapi_oauth_url", c.JSAPIOAuthURL, d.JSAPIOAuthURL)
+	put("jsapi_oauth_secret", string(c.JSAPIOAuthSecret), string(d.JSAPIOAuthSecret))
 
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return fmt.Errorf("config: %w", err)
