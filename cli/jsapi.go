@@ -30,8 +30,19 @@ type JSAPIPages struct {
 	srv  *http.Server
 }
 
-// Close stops serving the pages.
-func (p *JSAPIPages) Close() error { return p.srv.Close() }
+// Close stops serving the pages. The pages being answered get a few
+// seconds to finish (a customer's result page among them).
+func (p *JSAPIPages) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	if err := p.srv.Shutdown(ctx); err != nil {
+		return p.srv.Close()
+	}
+	return nil
+}
+
+// closeWait bounds how long Close waits for the pages being answered.
+const closeWait = 5 * time.Second
 
 // ResultGrace is how long `qfpos pay --jsapi` keeps serving its pages
 // after its sale ended, for the customer who has just paid in WeChat and
