@@ -48,6 +48,17 @@ const (
 	// unknownQueries is how often StartAttempt asks QFPay after an unknown
 	// answer before it gives up and leaves the attempt to the sale.
 	unknownQueries = 3
+	// maxSignInsPerSale bounds the WeChat sign-ins one sale takes: OAuth
+	// codes exchanged for an openid (each exchange is a QFPay request), or
+	// signed openids from the merchant's OAuth page. Each is remembered
+	// until the sale ends, to refuse its replay; beyond it, sign-ins are
+	// refused and neither remembered nor sent anywhere.
+	maxSignInsPerSale = 10
+	// signInYield is how long an openid exchange yields to running sales
+	// within the engine's request budget (it takes a request only while
+	// the bucket holds more than one, as recovery does) before it queues
+	// as a live request: a customer is waiting for it too.
+	signInYield = time.Second
 )
 
 // Errors of the JSAPI calls; the page server tells the customer which.
@@ -64,11 +75,20 @@ var (
 	// and no pay_params can be trusted, so none are returned and nobody can
 	// pay the attempt. It is stored unknown; the sale settles it.
 	ErrAttemptUnknown = errors.New("QFPay's answer to the payment is not known")
+	// ErrSignInUsed: the sign-in (an OAuth code, or a signed openid) was
+	// used for this sale already; it is not used again.
+	ErrSignInUsed = errors.New("this WeChat sign-in was used already")
+	// ErrTooManySignIns: the sale has taken maxSignInsPerSale sign-ins.
+	ErrTooManySignIns = errors.New("too many WeChat sign-ins for this sale")
+	// ErrSignInBusy: another openid exchange of the same sale is under
+	// way; the sign-in was not used and may be tried again.
+	ErrSignInBusy = errors.New("another WeChat sign-in for this sale is being checked")
 )
 
 // attempts is the engine's registry of running sales that take JSAPI
 // attempts, with their attempts. Its zero value is ready to use.
 type attempts struct {
+	budget  sync.Mutex // one openid exchange at a time takes its request from the budget
 	mu      sync.Mutex
 	sales   map[string]*watched // by the out_trade_no of the sale's 800201 order
 	checked map[string]asked    // when each attempt was last queried, sale or not (recent ones only)
@@ -82,12 +102,14 @@ type asked struct {
 
 // watched is one running sale's attempts.
 type watched struct {
-	nos      []string       // attempt out_trade_nos, oldest first
-	closed   bool           // the sale is ending: no new attempts
-	inflight sync.WaitGroup // StartAttempts between saving an attempt and recording QFPay's answer
-	wake     chan struct{}  // closed (and replaced) when an attempt settles
-	answer   chan struct{}  // closed once the sale's next query of its attempts is answered and recorded (or at its end)
-	notes    int            // NoteAttempt entries written
+	nos      []string          // attempt out_trade_nos, oldest first
+	closed   bool              // the sale is ending: no new attempts
+	inflight sync.WaitGroup    // StartAttempts between saving an attempt and recording QFPay's answer
+	wake     chan struct{}     // closed (and replaced) when an attempt settles
+	answer   chan struct{}     // closed once the sale's next query of its attempts is answered and recorded (or at its end)
+	notes    int               // NoteAttempt entries written
+	signIns  map[string]string // sign-ins used (at most maxSignInsPerSale) → the attempt each led to, "" until one
+	exchange bool              // an openid exchange is under way
 }
 
 // watch opens the sale of the 800201 order parent to attempts.
@@ -237,6 +259,55 @@ func (a *attempts) note(parent string) bool {
 	}
 	w.notes++
 	return true
+}
+
+// useSignIn marks the sign-in key used for parent, if the sale takes it
+// now. It refuses a key used before (returning the attempt it led to), one
+// over the sale's limit, and, when exchange is set, a key that needs an
+// openid exchange while another of the sale's is under way; otherwise, with
+// exchange set, the sale's exchange is under way until exchanged is called.
+func (a *attempts) useSignIn(parent, key string, exchange bool) (usedBy string, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.sales[parent]
+	if w == nil || w.closed {
+		return "", fmt.Errorf("%w: the sale is not running at the counter", ErrNotOpen)
+	}
+	if by, ok := w.signIns[key]; ok {
+		return by, ErrSignInUsed
+	}
+	switch {
+	case len(w.signIns) >= maxSignInsPerSale:
+		return "", fmt.Errorf("%w: %d already", ErrTooManySignIns, len(w.signIns))
+	case exchange && w.exchange:
+		return "", ErrSignInBusy
+	}
+	if w.signIns == nil {
+		w.signIns = map[string]string{}
+	}
+	w.signIns[key] = ""
+	w.exchange = w.exchange || exchange
+	return "", nil
+}
+
+// exchanged ends the openid exchange of parent begun by useSignIn.
+func (a *attempts) exchanged(parent string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.sales[parent]; w != nil {
+		w.exchange = false
+	}
+}
+
+// led records the attempt the sign-in key of parent led to.
+func (a *attempts) led(parent, key, attempt string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.sales[parent]; w != nil {
+		if _, ok := w.signIns[key]; ok {
+			w.signIns[key] = attempt
+		}
+	}
 }
 
 // end stops parent taking attempts, waits for those being created, and
@@ -554,6 +625,63 @@ func (e *Engine) noteParent(parent string, want func(*store.Order) bool, cause s
 		return nil
 	})
 	return err
+}
+
+// UseSignIn takes a WeChat sign-in for the running sale of the 800201
+// order parent: key identifies it (the signature of an openid signed by
+// the merchant's OAuth page). Each is taken once: a key used before gives
+// ErrSignInUsed with the attempt it led to ("" if none). A sale takes at
+// most a few sign-ins (ErrTooManySignIns), and only while it takes
+// attempts (ErrNotOpen). What the sale remembers of them goes with it.
+func (e *Engine) UseSignIn(parent, key string) (usedBy string, err error) {
+	return e.jsapi.useSignIn(parent, key, false)
+}
+
+// OpenID exchanges a WeChat OAuth code for the customer's openid, for the
+// running sale of the 800201 order parent, with exchange (the QFPay
+// client's OpenID). The code is a sign-in, taken as UseSignIn takes one,
+// so a code is never exchanged twice and a sale exchanges at most a few
+// (ErrSignInUsed, ErrTooManySignIns, ErrNotOpen; nothing is sent). A sale
+// has one exchange under way at a time: another gets ErrSignInBusy,
+// unused. The exchange is a QFPay request like any other: it takes its
+// place in the engine's request budget, yielding to the polling of
+// running sales for up to signInYield first. Strangers who saw the QR can
+// thus cost the merchant's QFPay budget at most maxSignInsPerSale
+// requests per sale, one at a time.
+func (e *Engine) OpenID(ctx context.Context, parent, code string, exchange func(context.Context, string) (string, error)) (openid, usedBy string, err error) {
+	if usedBy, err := e.jsapi.useSignIn(parent, code, true); err != nil {
+		return "", usedBy, err
+	}
+	defer e.jsapi.exchanged(parent)
+	if err := e.signInBudget(ctx); err != nil {
+		return "", "", err
+	}
+	openid, err = exchange(ctx, code)
+	return openid, "", err
+}
+
+// signInBudget waits for the request of an openid exchange within the
+// engine's budget: while the bucket holds less than two requests (running
+// sales poll), it waits, for up to signInYield, then queues as a live
+// request. Exchanges take their turn one at a time.
+func (e *Engine) signInBudget(ctx context.Context) error {
+	e.jsapi.budget.Lock()
+	defer e.jsapi.budget.Unlock()
+	until := e.s.Clock.Now().Add(signInYield)
+	step := time.Duration(float64(time.Second) / float64(e.limiter.Limit()))
+	for e.limiter.TokensAt(e.s.Clock.Now()) < 2 && e.s.Clock.Now().Before(until) {
+		if err := e.wait(ctx, min(step, until.Sub(e.s.Clock.Now()))); err != nil {
+			return err
+		}
+	}
+	return e.throttle(ctx)
+}
+
+// SignInLed records the attempt a sign-in (an OAuth code given to OpenID,
+// or a key given to UseSignIn) of parent led to, for the page that tells
+// a customer who replays it where their payment is.
+func (e *Engine) SignInLed(parent, key, attempt string) {
+	e.jsapi.led(parent, key, attempt)
 }
 
 // NoteAttempt records in the history of the 800201 order parent a WeChat

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os/signal"
@@ -28,8 +30,53 @@ type JSAPIPages struct {
 	srv  *http.Server
 }
 
-// Close stops serving the pages.
-func (p *JSAPIPages) Close() error { return p.srv.Close() }
+// Close stops serving the pages. The pages being answered get a few
+// seconds to finish (a customer's result page among them).
+func (p *JSAPIPages) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	if err := p.srv.Shutdown(ctx); err != nil {
+		return p.srv.Close()
+	}
+	return nil
+}
+
+// closeWait bounds how long Close waits for the pages being answered.
+const closeWait = 5 * time.Second
+
+// ResultGrace is how long `qfpos pay --jsapi` keeps serving its pages
+// after its sale ended, for the customer who has just paid in WeChat and
+// is on the way to the result page: without it, that page would be dead
+// (or a 502 behind the proxy). New payments of the sale are refused
+// meanwhile (its pages say it is closed).
+const ResultGrace = 2 * time.Minute
+
+// resultGrace is ResultGrace; tests shorten it.
+var resultGrace = ResultGrace
+
+// Linger keeps the pages up after the sale of the 800201 order ended,
+// while some attempt the pages sent a phone to pay has not had its final
+// outcome shown on a page: until every one has, grace has passed, or ctx
+// ends (Ctrl-C). It returns at once when the pages started no attempt.
+func (p *JSAPIPages) Linger(ctx context.Context, order string, grace time.Duration, w io.Writer) {
+	n, changed := p.Unseen(order)
+	if n == 0 || ctx.Err() != nil {
+		return
+	}
+	fmt.Fprintf(w, "qfpos: keeping the WeChat pages up for the customer's result (at most %s; Ctrl-C stops now)\n", grace)
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	for n > 0 {
+		select {
+		case <-changed:
+			n, changed = p.Unseen(order)
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
 
 // StartJSAPI serves the WeChat JSAPI pages of the App's engine on listen
 // ("" means jsapi_listen). public is the base URL phones reach them at
@@ -74,6 +121,7 @@ func (a *App) StartJSAPI(listen, public string) (*JSAPIPages, error) {
 		PublicURL:    public,
 		Mode:         jsapi.Mode(cfg.JSAPIMode),
 		OAuthURL:     cfg.JSAPIOAuthURL,
+		OAuthSecret:  cfg.JSAPIOAuthSecret.Reveal(),
 		MerchantName: cfg.MerchantName,
 		Language:     cfg.Language,
 		Sandbox:      cfg.Sandbox(),

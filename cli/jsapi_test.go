@@ -179,3 +179,113 @@ func TestJSAPIServesOnItsOwn(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestPayJSAPIPagesOutliveTheSale: the customer pays in WeChat, and the
+// sale ends before their phone reaches the result page. `pay --jsapi`
+// prints its result and keeps the pages up: the result page answers,
+// paid, and the sale takes no new payment. Once the customer's page has
+// shown the outcome, qfpos exits, long before the grace is over.
+func TestPayJSAPIPagesOutliveTheSale(t *testing.T) {
+	defer func(g time.Duration) { *cli.ResultGraceForTest = g }(*cli.ResultGraceForTest)
+	*cli.ResultGraceForTest = 10 * time.Minute // only the result page can end it within the test
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	env := map[string]string{
+		"QFPOS_DB":           filepath.Join(dir, "orders.db"),
+		"QFPOS_JSAPI_LISTEN": "127.0.0.1:0",
+		"QFPOS_TIMEZONE":     "Asia/Hong_Kong",
+	}
+	stdout, stderr, wait := start(context.Background(), env, "pay", "8.80", "--jsapi", "--json")
+	m := waitFor(t, stderr, regexp.MustCompile(`(http://127\.0\.0\.1:\d+/jsapi/(\w+))\n`))
+	page := m[1]
+
+	jar, _ := cookiejar.New(nil)
+	phone := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	get := func(c *http.Client, method, u string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, u, body)
+		req.Header.Set("User-Agent", wechatUA)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, u, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := get(phone, "GET", page, nil)
+	action := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(body)
+	if resp.Request.URL.Path != "/q/direct" || action == nil {
+		t.Fatalf("the page led to %s (HTTP %d): %s", resp.Request.URL, resp.StatusCode, body)
+	}
+	// Paid; the phone is slow to follow WeChat back to the result page.
+	target, _ := resp.Request.URL.Parse(html.UnescapeString(action[1]))
+	noFollow := &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, _ = get(noFollow, "POST", target.String(), url.Values{"action": {"pay"}})
+	result, err := resp.Location()
+	if err != nil || !strings.Contains(result.Path, "/result/") {
+		t.Fatalf("paying led to %v (HTTP %d)", result, resp.StatusCode)
+	}
+	// The sale ends paid and says so at once.
+	waitFor(t, stdout, regexp.MustCompile(`"status": "paid"`))
+
+	// The pages still answer: the sale takes no new payment...
+	resp, body = get(phone, "GET", page, nil)
+	if resp.StatusCode != http.StatusGone || !strings.Contains(body, "This payment is closed") {
+		t.Errorf("the sale's page after it ended: HTTP %d %s", resp.StatusCode, body)
+	}
+	// ...and the customer's result page says paid.
+	resp, body = get(phone, "GET", result.String(), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "付款成功") {
+		t.Errorf("result page after the sale ended: HTTP %d %s", resp.StatusCode, body)
+	}
+	if code := wait(); code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "keeping the WeChat pages up") {
+		t.Errorf("stderr = %s", stderr.String())
+	}
+	if _, err := http.Get(page); err == nil {
+		t.Error("the pages still answer after qfpos ended")
+	}
+}
+
+// TestPayJSAPIPagesGrace: a WeChat payment begun and never looked at
+// again keeps the pages up for the grace, then qfpos exits.
+func TestPayJSAPIPagesGrace(t *testing.T) {
+	defer func(g time.Duration) { *cli.ResultGraceForTest = g }(*cli.ResultGraceForTest)
+	*cli.ResultGraceForTest = 300 * time.Millisecond
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	env := map[string]string{
+		"QFPOS_DB":           filepath.Join(dir, "orders.db"),
+		"QFPOS_JSAPI_LISTEN": "127.0.0.1:0",
+		"QFPOS_TIMEZONE":     "Asia/Hong_Kong",
+	}
+	stdout, stderr, wait := start(context.Background(), env, "pay", "3.30", "--jsapi", "--json", "--timeout", "2s")
+	m := waitFor(t, stderr, regexp.MustCompile(`(http://127\.0\.0\.1:\d+/jsapi/(\w+))\n`))
+	req, _ := http.NewRequest("GET", m[1], nil)
+	req.Header.Set("User-Agent", wechatUA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/q/direct" {
+		t.Fatalf("the page led to %s", resp.Request.URL)
+	}
+	if code := wait(); code != cli.ExitFailed {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"status": "cancelled"`) || !strings.Contains(stderr.String(), "keeping the WeChat pages up for the customer's result (at most 300ms") {
+		t.Errorf("stdout %s\nstderr %s", stdout.String(), stderr.String())
+	}
+}

@@ -78,7 +78,10 @@ order is closed at QFPay and queried again (a payment that landed is paid).
 PUBLIC = jsapi_public_url) and serves the pages meanwhile (jsapi_listen): the
 customer pays in WeChat's browser, or, in another browser, scans the usual QR
 shown there. When paid that way, --json adds paid_out_trade_no, the JSAPI order
-that was paid, and syssn is its syssn.`,
+that was paid, and syssn is its syssn. Once the sale is over, the result is
+printed and the pages stay up (refusing new payments) until the customer's
+page has shown the outcome of every WeChat payment begun there, at most 2
+minutes (Ctrl-C stops at once); then qfpos exits.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.load(cmd)
@@ -148,6 +151,11 @@ that was paid, and syssn is its syssn.`,
 					fmt.Fprintf(cmd.OutOrStdout(), " paid-as %s", res.PaidOutTradeNo)
 				}
 				fmt.Fprintln(cmd.OutOrStdout())
+			}
+			if pages != nil {
+				// The customer who paid in WeChat may be on the way to
+				// the result page: it answers a while longer.
+				pages.Linger(ctx, final.OutTradeNo, resultGrace, cmd.ErrOrStderr())
 			}
 			if code := exitFor(final.State); code != ExitOK {
 				return &ExitError{Code: code}

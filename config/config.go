@@ -8,7 +8,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -88,6 +87,10 @@ type Config struct {
 	JSAPIListen    string // QFPOS_JSAPI_LISTEN: where the pages server listens, behind the proxy
 	JSAPIMode      string // QFPOS_JSAPI_MODE: JSAPIModeQFPay or JSAPIModeOwn
 	JSAPIOAuthURL  string // QFPOS_JSAPI_OAUTH_URL: JSAPIModeOwn only, the merchant's OAuth page that returns the openid
+	// JSAPIOAuthSecret (QFPOS_JSAPI_OAUTH_SECRET), JSAPIModeOwn only and
+	// required there: the secret the merchant's OAuth page signs the openid
+	// with (HMAC-SHA256, see package jsapi); never printed.
+	JSAPIOAuthSecret Secret
 
 	// Path is the config file read ("" if none) and the one Save writes.
 	Path string
@@ -97,6 +100,9 @@ type Config struct {
 	loc      *time.Location
 	qfpayLoc *time.Location
 }
+
+// MinJSAPIOAuthSecret is the shortest jsapi_oauth_secret, in bytes.
+const MinJSAPIOAuthSecret = 32
 
 // JSAPI modes: how the pages get the customer's openid (qfpay-api.md §10).
 const (
@@ -519,6 +525,14 @@ var settings = []setting{
 		c.JSAPIOAuthURL = v
 		return "", ""
 	}},
+	{"jsapi_oauth_secret", "QFPOS_JSAPI_OAUTH_SECRET", "", "jsapi_mode own: the secret your OAuth page signs the openid with, at least 32 characters (never printed)", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v != "" && len(v) < MinJSAPIOAuthSecret {
+			return fmt.Sprintf("is shorter than %d characters", MinJSAPIOAuthSecret), "generate one with: openssl rand -hex 32"
+		}
+		c.JSAPIOAuthSecret = Secret(v)
+		return "", ""
+	}},
 }
 
 // Load reads the configuration, validates it and returns it. The error,
@@ -645,6 +659,9 @@ func (c *Config) validate() []error {
 		errs = append(errs, &SettingError{Setting: "QFPOS_CURRENCY_EXPONENT", key: "currency_exponent",
 			Problem: fmt.Sprintf("is set, but %s's number of decimals is not in doubt", c.Currency), Fix: "remove it: it is for IDR and MMK only"})
 	}
+	if c.JSAPIMode == JSAPIModeOwn && c.JSAPIOAuthSecret == "" {
+		errs = append(errs, &SettingError{Setting: "QFPOS_JSAPI_OAUTH_SECRET", key: "jsapi_oauth_secret", Problem: "is required when QFPOS_JSAPI_MODE is own: qfpos takes only an openid your OAuth page signed with it", Fix: "generate one with openssl rand -hex 32 and give it to qfpos and your OAuth page (see the README, \"WeChat JSAPI\")"})
+	}
 	cur := c.CurrencyInfo()
 	if _, err := cur.Parse(c.MaxAmount, 0); err != nil {
 		errs = append(errs, &SettingError{Setting: "QFPOS_MAX_AMOUNT", key: "max_amount", Problem: fmt.Sprintf("%q is not a %s amount (%v)", c.MaxAmount, cur.Code, err), Fix: "write it like 100000"})
@@ -694,7 +711,7 @@ func keyNames() []string {
 
 // readFile decodes a TOML config file into string values per key.
 //
-// A file that mentions client_key is made readable by its owner alone
+// A file that mentions client_key (or another secret, secretKeys) is made readable by its owner alone
 // before it is parsed, so a file that does not parse is protected too
 // (warning says so when the mode was changed). A file that does not parse
 // gets a *SettingError naming the setting and the line, never the text:
@@ -708,7 +725,7 @@ func readFile(path string) (values map[string]string, warning string, err error)
 		}
 		return nil, "", fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	if bytes.Contains(data, []byte("client_key")) {
+	if secretKeys.Match(data) {
 		if warning, err = protect(path); err != nil {
 			return nil, "", err
 		}
@@ -734,6 +751,10 @@ func readFile(path string) (values map[string]string, warning string, err error)
 	}
 	return values, warning, nil
 }
+
+// secretKeys matches a file that may hold a secret: the client key, the
+// JSAPI OAuth secret or the PIN's hash.
+var secretKeys = regexp.MustCompile(`client_key|jsapi_oauth_secret|pin_hash`)
 
 // lineKey matches the key of a "key = value" line.
 var lineKey = regexp.MustCompile(`^\s*"?([A-Za-z0-9_-]+)"?\s*=`)
@@ -775,10 +796,10 @@ func protect(path string) (warning string, err error) {
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		return "", &SettingError{Setting: "client_key", Source: path,
-			Problem: fmt.Sprintf("the file holds the client key but is readable by others (mode %04o) and cannot be fixed: %v", fi.Mode().Perm(), err),
+			Problem: fmt.Sprintf("the file holds secrets but is readable by others (mode %04o) and cannot be fixed: %v", fi.Mode().Perm(), err),
 			Fix:     "run: chmod 600 " + path}
 	}
-	return fmt.Sprintf("%s holds the client key and was readable by others (mode %04o); qfpos set it to 0600", path, fi.Mode().Perm()), nil
+	return fmt.Sprintf("%s holds secrets and was readable by others (mode %04o); qfpos set it to 0600", path, fi.Mode().Perm()), nil
 }
 
 // ReadFile is the configuration in the config file at path alone: the
@@ -869,6 +890,7 @@ func (c *Config) save() error {
 	put("jsapi_listen", c.JSAPIListen, d.JSAPIListen)
 	put("jsapi_mode", c.JSAPIMode, d.JSAPIMode)
 	put("jsapi_oauth_url", c.JSAPIOAuthURL, d.JSAPIOAuthURL)
+	put("jsapi_oauth_secret", string(c.JSAPIOAuthSecret), string(d.JSAPIOAuthSecret))
 
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return fmt.Errorf("config: %w", err)

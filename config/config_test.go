@@ -160,8 +160,8 @@ func TestInvalidSettings(t *testing.T) {
 		{"jsapi public ftp", map[string]string{"QFPOS_JSAPI_PUBLIC_URL": "ftp://pay.example.com"}, "QFPOS_JSAPI_PUBLIC_URL: "},
 		{"jsapi listen", map[string]string{"QFPOS_JSAPI_LISTEN": "8766"}, "QFPOS_JSAPI_LISTEN: "},
 		{"jsapi mode", map[string]string{"QFPOS_JSAPI_MODE": "mine"}, "QFPOS_JSAPI_MODE: "},
-		{"jsapi own without oauth url", map[string]string{"QFPOS_JSAPI_MODE": "own"}, "QFPOS_JSAPI_OAUTH_URL: is required"},
-		{"jsapi oauth url http", map[string]string{"QFPOS_JSAPI_MODE": "own", "QFPOS_JSAPI_OAUTH_URL": "http://oa.example.com/oauth"}, "QFPOS_JSAPI_OAUTH_URL: "},
+		{"jsapi own without oauth url", map[string]string{"QFPOS_JSAPI_MODE": "own", "QFPOS_JSAPI_OAUTH_SECRET": jsapiSecret}, "QFPOS_JSAPI_OAUTH_URL: is required"},
+		{"jsapi oauth url http", map[string]string{"QFPOS_JSAPI_MODE": "own", "QFPOS_JSAPI_OAUTH_URL": "http://oa.example.com/oauth", "QFPOS_JSAPI_OAUTH_SECRET": jsapiSecret}, "QFPOS_JSAPI_OAUTH_URL: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,8 +319,9 @@ func TestJSAPISettings(t *testing.T) {
 	c, err = config.Load(config.Options{
 		Path: path,
 		LookupEnv: env(map[string]string{
-			"QFPOS_JSAPI_OAUTH_URL": "https://oa.example.com/oauth?app=pos",
-			"QFPOS_JSAPI_LISTEN":    "0.0.0.0:9000",
+			"QFPOS_JSAPI_OAUTH_URL":    "https://oa.example.com/oauth?app=pos",
+			"QFPOS_JSAPI_LISTEN":       "0.0.0.0:9000",
+			"QFPOS_JSAPI_OAUTH_SECRET": jsapiSecret,
 		}),
 		Flags: map[string]string{"jsapi-mode": "OWN"},
 	})
@@ -330,6 +331,9 @@ func TestJSAPISettings(t *testing.T) {
 	if c.JSAPIPublicURL != "https://pay.example.com/pos" || c.JSAPIMode != config.JSAPIModeOwn ||
 		c.JSAPIOAuthURL != "https://oa.example.com/oauth?app=pos" || c.JSAPIListen != "0.0.0.0:9000" {
 		t.Errorf("JSAPI settings = %q %q %q %q", c.JSAPIPublicURL, c.JSAPIMode, c.JSAPIOAuthURL, c.JSAPIListen)
+	}
+	if c.JSAPIOAuthSecret.Reveal() != jsapiSecret || strings.Contains(fmt.Sprintf("%v %+v %#v", c, c, c), jsapiSecret) {
+		t.Errorf("the OAuth secret is %q, or printed", c.JSAPIOAuthSecret.Reveal())
 	}
 
 	// Plain http only on this machine: a sandbox, or a test.
@@ -352,6 +356,7 @@ func TestJSAPISettings(t *testing.T) {
 	path = filepath.Join(t.TempDir(), "config.toml")
 	if err := config.UpdateFile(path, func(f *config.Config) {
 		f.JSAPIPublicURL, f.JSAPIMode, f.JSAPIOAuthURL, f.JSAPIListen = c.JSAPIPublicURL, c.JSAPIMode, c.JSAPIOAuthURL, c.JSAPIListen
+		f.JSAPIOAuthSecret = c.JSAPIOAuthSecret
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +364,7 @@ func TestJSAPISettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.JSAPIPublicURL != c.JSAPIPublicURL || got.JSAPIMode != c.JSAPIMode || got.JSAPIOAuthURL != c.JSAPIOAuthURL || got.JSAPIListen != c.JSAPIListen {
+	if got.JSAPIPublicURL != c.JSAPIPublicURL || got.JSAPIMode != c.JSAPIMode || got.JSAPIOAuthURL != c.JSAPIOAuthURL || got.JSAPIListen != c.JSAPIListen || got.JSAPIOAuthSecret != c.JSAPIOAuthSecret {
 		t.Errorf("round trip = %q %q %q %q", got.JSAPIPublicURL, got.JSAPIMode, got.JSAPIOAuthURL, got.JSAPIListen)
 	}
 }
@@ -449,6 +454,47 @@ func TestDisputedCurrencyNeedsItsExponent(t *testing.T) {
 	} {
 		if _, err := load(bad); err == nil || !strings.Contains(err.Error(), "QFPOS_CURRENCY_EXPONENT") {
 			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
+
+const jsapiSecret = "0123456789abcdef0123456789abcdef-oauth"
+
+// Mode own takes only openids signed by the merchant's OAuth page: it
+// needs the secret, a long one, and the error never shows it.
+func TestJSAPIOwnNeedsASecret(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	own := map[string]string{"QFPOS_JSAPI_MODE": "own", "QFPOS_JSAPI_OAUTH_URL": "https://oa.example.com/oauth"}
+	for _, c := range []struct{ secret, want string }{
+		{"", "QFPOS_JSAPI_OAUTH_SECRET: is required when QFPOS_JSAPI_MODE is own"},
+		{"short-secret-9f3a", "QFPOS_JSAPI_OAUTH_SECRET: is shorter than 32 characters"},
+	} {
+		e := map[string]string{"QFPOS_JSAPI_OAUTH_SECRET": c.secret}
+		for k, v := range own {
+			e[k] = v
+		}
+		_, err := config.Load(config.Options{LookupEnv: env(e)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("secret %q: %v, want %q", c.secret, err, c.want)
+		}
+		if c.secret != "" && err != nil && strings.Contains(err.Error(), c.secret) {
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}
+
+// Every secret a file can hold makes it owner-only, not the client key alone.
+func TestConfigFileWithAnySecretIsProtected(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	for _, body := range []string{
+		"jsapi_oauth_secret = \"" + jsapiSecret + "\"\n",
+		"pin_hash = \"argon2id$x\"\n",
+	} {
+		path := writeFile(t, body, 0o644)
+		config.Load(config.Options{Path: path, LookupEnv: env(nil)})
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%q: mode %v (%v), want 0600", body, fi.Mode().Perm(), err)
 		}
 	}
 }

@@ -7,7 +7,7 @@
 //	GET /jsapi/{order}                   not WeChat: a page saying to open it in WeChat,
 //	                                     with the order's 800201 QR as the alternative;
 //	                                     WeChat: 302 to the OAuth step
-//	GET /jsapi/{order}/callback          ?code= (mode qfpay) or ?openid= (mode own):
+//	GET /jsapi/{order}/callback          ?code= (mode qfpay) or ?openid=&ts=&sig= (mode own):
 //	                                     openid, then a new 800207 attempt, then
 //	                                     302 to QFPay's /q/direct (mode qfpay) or 303 to
 //	GET /jsapi/pay?attempt=…             (mode own) the page that calls WeixinJSBridge; it
@@ -27,12 +27,28 @@
 //     the result page.
 //   - ModeOwn, for a merchant with a verified Official Account bound to
 //     QFPay: the merchant's own OAuth page (Config.OAuthURL) gets
-//     redirect_uri and sends the phone back to the callback with openid=…;
-//     the pay page then calls
+//     redirect_uri and order, and sends the phone back to the callback
+//     with openid, ts and sig — the openid signed with Config.OAuthSecret
+//     (OAuthSignature). An openid unsigned, forged, for another order or
+//     older than SignatureValidFor is refused with a 403 page, and
+//     nothing is sent to QFPay; a signed openid is taken once. The pay
+//     page then calls
 //     WeixinJSBridge.invoke('getBrandWCPayRequest', pay_params, …) itself
 //     and goes to the result page in its callback. WeChat allows that call
 //     only from a page whose directory is registered exactly, hence the
 //     one pay page for every order.
+//
+// Anyone who saw a sale's QR can call its callback. The sign-ins (codes,
+// signed openids) are kept by the running sale in the engine
+// (checkout.Engine.OpenID, UseSignIn), not in the Server: a sale takes at
+// most a few, one openid exchange at a time, and each exchange spends the
+// engine's QFPay request budget after the polling of running sales. A
+// flood costs QFPay a few requests per sale and locks no other sale out.
+//
+// A process that serves the pages for one sale (qfpos pay --jsapi) keeps
+// them up after the sale ends until Unseen says every attempt's outcome
+// has been shown, within a grace: the customer who has just paid is not
+// left on a dead page.
 //
 // The JavaScript callback and the /q/direct redirect never decide
 // anything: the result page asks the server, which settles the attempt by

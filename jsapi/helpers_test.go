@@ -43,9 +43,24 @@ const (
 type flaky struct {
 	down atomic.Pointer[string]
 	base http.RoundTripper
+	mu   sync.Mutex
+	seen map[string]int // requests sent, by path
+}
+
+// hits is how many requests the client sent to path (also those cut).
+func (f *flaky) hits(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seen[path]
 }
 
 func (f *flaky) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	if f.seen == nil {
+		f.seen = map[string]int{}
+	}
+	f.seen[r.URL.Path]++
+	f.mu.Unlock()
 	if p := f.down.Load(); p != nil && strings.HasPrefix(r.URL.Path, *p) {
 		if r.Body != nil {
 			r.Body.Close()
@@ -359,3 +374,6 @@ func clearPage(t *testing.T, resp *http.Response, body string, want ...string) {
 	}
 	mustContain(t, "page", body, want...)
 }
+
+// oauthSecret is the secret of the merchant's OAuth page in mode own.
+const oauthSecret = "test-oauth-secret-0123456789abcdef"

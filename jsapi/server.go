@@ -44,6 +44,9 @@ type Checkout interface {
 	StartAttempt(ctx context.Context, parent, openid string) (*store.Order, *payment.PayParams, error)
 	CheckAttempt(ctx context.Context, outTradeNo string) (*store.Order, error)
 	NoteAttempt(parent, cause string) error
+	OpenID(ctx context.Context, parent, code string, exchange func(context.Context, string) (string, error)) (openid, usedBy string, err error)
+	UseSignIn(parent, key string) (usedBy string, err error)
+	SignInLed(parent, key, attempt string)
 	Store() *store.Store
 }
 
@@ -65,9 +68,13 @@ type Config struct {
 	// Mode is ModeQFPay (the default, "") or ModeOwn.
 	Mode Mode
 	// OAuthURL is, for ModeOwn, the merchant's OAuth page: the phone is
-	// sent there with redirect_uri=<callback> added to its query, and it
-	// must send the phone back to that callback with openid=… added.
+	// sent there with redirect_uri=<callback> and order=<order> added to
+	// its query, and it must send the phone back to that callback with
+	// openid, ts and sig added (see OAuthSignature).
 	OAuthURL string
+	// OAuthSecret is, for ModeOwn (required), the secret the merchant's
+	// OAuth page signs the openid with (OAuthSignature).
+	OAuthSecret string
 	// MerchantName is shown on the pages and on QFPay's /q/direct page.
 	MerchantName string
 	// Language "zh-Hans" shows Simplified Chinese beside English; anything
@@ -82,11 +89,20 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Limits on the OAuth codes remembered to refuse replays.
+// keepFor is how long the pages remember an attempt they started (its
+// pay_params for the ModeOwn pay page, whether its outcome was shown).
+const keepFor = 15 * time.Minute
+
+// The openid signed by the merchant's OAuth page (ModeOwn) is valid from
+// SignatureSkew before its ts (clocks differ a little) to SignatureValidFor
+// after it.
 const (
-	codeMemory = 15 * time.Minute // WeChat codes live 5 minutes
-	maxCodes   = 10000
+	SignatureValidFor = 5 * time.Minute
+	SignatureSkew     = time.Minute
 )
+
+// MinOAuthSecret is the shortest OAuthSecret New takes, in bytes.
+const MinOAuthSecret = 32
 
 // Timeouts of the QFPay calls a page waits for.
 const (
@@ -104,21 +120,17 @@ type Server struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 
-	mu     sync.Mutex
-	used   map[string]usedCode   // OAuth codes seen at the callback
-	params map[string]keptParams // ModeOwn: pay_params by attempt, for its pay page
+	mu      sync.Mutex
+	started map[string]*started // attempts the callback sent to be paid, by out_trade_no
+	shown   chan struct{}       // closed (and replaced) when a page shows an attempt's final outcome
 }
 
-// keptParams are an attempt's pay_params, kept for its ModeOwn pay page.
-type keptParams struct {
+// started is an attempt the callback sent the phone to pay.
+type started struct {
 	at     time.Time
-	params payment.PayParams
-}
-
-// usedCode is an OAuth code the callback has exchanged (or tried to).
-type usedCode struct {
-	at      time.Time
-	attempt string // the attempt it paid for, if one was created
+	order  string             // its sale's 800201 order
+	params *payment.PayParams // ModeOwn: for its pay page
+	shown  bool               // a page has shown its final outcome
 }
 
 // New returns a Server for the engine co and the QFPay client qf.
@@ -138,6 +150,9 @@ func New(co Checkout, qf QFPay, cfg Config) (*Server, error) {
 		if u, err := url.Parse(cfg.OAuthURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 			return nil, fmt.Errorf("jsapi: mode own needs the absolute URL of the merchant's OAuth page, got %q", cfg.OAuthURL)
 		}
+		if len(cfg.OAuthSecret) < MinOAuthSecret {
+			return nil, fmt.Errorf("jsapi: mode own needs the secret the merchant's OAuth page signs the openid with, at least %d characters", MinOAuthSecret)
+		}
 	default:
 		return nil, fmt.Errorf("jsapi: unknown mode %q (want qfpay or own)", cfg.Mode)
 	}
@@ -152,8 +167,8 @@ func New(co Checkout, qf QFPay, cfg Config) (*Server, error) {
 		co: co, qf: qf, cfg: cfg, public: public,
 		simplified: strings.EqualFold(cfg.Language, "zh-Hans"),
 		log:        log.With("component", "jsapi"),
-		used:       map[string]usedCode{},
-		params:     map[string]keptParams{},
+		started:    map[string]*started{},
+		shown:      make(chan struct{}),
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /jsapi/{order}", s.entry)
@@ -307,6 +322,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		target, _ := url.Parse(s.cfg.OAuthURL)
 		q := target.Query()
 		q.Set("redirect_uri", callback)
+		q.Set("order", order)
 		target.RawQuery = q.Encode()
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		return
@@ -356,55 +372,76 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.render(w, status, v)
 	}
 
-	var openid, code string
+	// The sign-in: a signed openid (ModeOwn) or an OAuth code (ModeQFPay).
+	// Either is taken once per sale, and a sale takes only a few.
+	var openid, key, usedBy string
+	var err error
+	q := r.URL.Query()
 	if s.cfg.Mode == ModeOwn {
-		openid = strings.TrimSpace(r.URL.Query().Get("openid"))
-		if openid == "" || len(openid) > 128 {
+		openid = q.Get("openid")
+		if strings.TrimSpace(openid) == "" {
 			fail(http.StatusBadRequest, iconFail, "noopenid.title", "noopenid.body", "no openid from the merchant's OAuth page")
 			return
 		}
+		if why := s.checkSignature(order, openid, q.Get("ts"), q.Get("sig")); why != "" {
+			fail(http.StatusForbidden, iconFail, "badsig.title", "badsig.body", "openid from the merchant's OAuth page refused: "+why+"; nothing sent to QFPay")
+			return
+		}
+		key = "sig:" + strings.ToLower(q.Get("sig"))
+		usedBy, err = s.co.UseSignIn(order, key)
 	} else {
-		code = strings.TrimSpace(r.URL.Query().Get("code"))
+		code := strings.TrimSpace(q.Get("code"))
 		if code == "" || len(code) > 256 {
 			fail(http.StatusBadRequest, iconFail, "nocode.title", "nocode.body", "no OAuth code at the callback (sign-in refused, or opened outside WeChat)")
 			return
 		}
-		if prev, seen, full := s.useCode(code); seen || full {
-			if full {
-				fail(http.StatusServiceUnavailable, iconFail, "unreachable.title", "unreachable.body", "too many OAuth codes in memory; refused")
-				return
-			}
-			s.log.Info("jsapi: OAuth code used twice", "order", order, "attempt", prev.attempt)
-			if err := s.co.NoteAttempt(order, "OAuth code used twice (page reloaded or link shared); not exchanged again"); err != nil {
-				s.log.Error("jsapi: cannot note the failure", "order", order, "err", err)
-			}
-			v := salePage(p)
-			v.Icon, v.Title, v.Body, v.Ref = iconInfo, s.t("usedcode.title"), []text{s.t("usedcode.body")}, order
-			if prev.attempt != "" {
-				v.Actions = append(v.Actions, action{Href: s.localPath(s.resultURL(order, prev.attempt)), Label: s.t("button.check"), Primary: true})
-			}
-			v.Actions = append(v.Actions, action{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.start"), Primary: prev.attempt == ""})
-			s.render(w, http.StatusConflict, v)
-			return
-		}
+		key = code
 		ctx, cancel := context.WithTimeout(r.Context(), openIDTimeout)
-		id, err := s.qf.OpenID(ctx, code)
+		openid, usedBy, err = s.co.OpenID(ctx, order, code, s.qf.OpenID)
 		cancel()
-		if err != nil {
-			var perr *payment.Error
-			if errors.As(err, &perr) && perr.RespCd != "" && !perr.Unknown() {
-				fail(http.StatusBadRequest, iconFail, "badcode.title", "badcode.body", "openid exchange refused: respcd "+perr.RespCd+" "+perr.RespErr)
-				return
-			}
-			fail(http.StatusServiceUnavailable, iconFail, "unreachable.title", "unreachable.body", "openid exchange failed: "+err.Error())
-			return
+	}
+	var perr *payment.Error
+	switch {
+	case err == nil:
+	case errors.Is(err, checkout.ErrSignInUsed):
+		s.log.Info("jsapi: sign-in used twice", "order", order, "attempt", usedBy)
+		note := "OAuth code used twice (page reloaded or link shared); not exchanged again"
+		if s.cfg.Mode == ModeOwn {
+			note = "signed openid used twice (page reloaded or link shared); not used again"
 		}
-		openid = id
+		if err := s.co.NoteAttempt(order, note); err != nil {
+			s.log.Error("jsapi: cannot note the failure", "order", order, "err", err)
+		}
+		v := salePage(p)
+		v.Icon, v.Title, v.Body, v.Ref = iconInfo, s.t("usedcode.title"), []text{s.t("usedcode.body")}, order
+		if usedBy != "" {
+			v.Actions = append(v.Actions, action{Href: s.localPath(s.resultURL(order, usedBy)), Label: s.t("button.check"), Primary: true})
+		}
+		v.Actions = append(v.Actions, action{Href: s.localPath(s.OrderURL(order)), Label: s.t("button.start"), Primary: usedBy == ""})
+		s.render(w, http.StatusConflict, v)
+		return
+	case errors.Is(err, checkout.ErrTooManySignIns):
+		fail(http.StatusTooManyRequests, iconFail, "toomany.title", "toomany.body", "WeChat sign-in refused: "+err.Error())
+		return
+	case errors.Is(err, checkout.ErrSignInBusy):
+		fail(http.StatusTooManyRequests, iconInfo, "busy.title", "busy.body", "WeChat sign-in refused: "+err.Error())
+		return
+	case errors.Is(err, checkout.ErrNotOpen):
+		v := salePage(p)
+		v.Icon, v.Title, v.Body, v.Ref = iconInfo, s.t("closed.title"), []text{s.t("closed.body")}, order
+		s.render(w, http.StatusGone, v)
+		return
+	case errors.As(err, &perr) && perr.RespCd != "" && !perr.Unknown():
+		fail(http.StatusBadRequest, iconFail, "badcode.title", "badcode.body", "openid exchange refused: respcd "+perr.RespCd+" "+perr.RespErr)
+		return
+	default:
+		fail(http.StatusServiceUnavailable, iconFail, "unreachable.title", "unreachable.body", "openid exchange failed: "+err.Error())
+		return
 	}
 
 	a, params, err := s.co.StartAttempt(r.Context(), order, openid)
-	if a != nil && code != "" {
-		s.attemptFor(code, a.OutTradeNo)
+	if a != nil {
+		s.co.SignInLed(order, key, a.OutTradeNo)
 	}
 	switch {
 	case errors.Is(err, checkout.ErrNotOpen), errors.Is(err, store.ErrNotFound):
@@ -438,6 +475,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusServiceUnavailable, v)
 		return
 	case params == nil: // settled at once (paid without pay_params cannot happen; QFPay decides)
+		s.keep(order, a.OutTradeNo, nil)
 		http.Redirect(w, r, s.resultURL(order, a.OutTradeNo), http.StatusSeeOther)
 		return
 	}
@@ -446,7 +484,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		// The page that calls WeixinJSBridge must be in the Official
 		// Account's JSAPI payment directory, PUBLIC/jsapi/: it is
 		// PUBLIC/jsapi/pay?attempt=…, whatever the order.
-		s.keepPayParams(a.OutTradeNo, params)
+		s.keep(order, a.OutTradeNo, params)
 		http.Redirect(w, r, s.payPageURL(a.OutTradeNo), http.StatusSeeOther)
 		return
 	}
@@ -457,6 +495,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		GoodsName:    a.GoodsName,
 		RedirectURL:  result,
 	}), http.StatusFound)
+	s.keep(order, a.OutTradeNo, nil)
 }
 
 // payPageURL is the ModeOwn page of an attempt that calls WeixinJSBridge.
@@ -464,17 +503,45 @@ func (s *Server) payPageURL(attempt string) string {
 	return s.public + "/jsapi/pay?attempt=" + url.QueryEscape(attempt)
 }
 
-// keepPayParams remembers an attempt's pay_params for its ModeOwn pay page.
-func (s *Server) keepPayParams(attempt string, p *payment.PayParams) {
+// keep remembers an attempt the callback sent the phone to pay, with its
+// pay_params for the ModeOwn pay page (nil in ModeQFPay).
+func (s *Server) keep(order, attempt string, p *payment.PayParams) {
 	now := s.cfg.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for no, k := range s.params {
-		if now.Sub(k.at) > codeMemory {
-			delete(s.params, no)
+	for no, k := range s.started {
+		if now.Sub(k.at) > keepFor {
+			delete(s.started, no)
 		}
 	}
-	s.params[attempt] = keptParams{at: now, params: *p}
+	s.started[attempt] = &started{at: now, order: order, params: p}
+}
+
+// showFinal records that a page showed the final outcome of an attempt.
+func (s *Server) showFinal(attempt string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := s.started[attempt]; k != nil && !k.shown {
+		k.shown = true
+		close(s.shown)
+		s.shown = make(chan struct{})
+	}
+}
+
+// Unseen reports how many of the attempts these pages sent a phone to pay
+// for the sale of the 800201 order have not had their final outcome shown
+// by a page yet, and a channel closed when a page next shows one. A
+// server that runs the pages for one sale keeps them up after the sale
+// ends until it is 0, within a grace period.
+func (s *Server) Unseen(order string) (n int, changed <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.started {
+		if k.order == order && !k.shown {
+			n++
+		}
+	}
+	return n, s.shown
 }
 
 // payPage is GET /jsapi/pay?attempt=… (ModeOwn): the page that calls
@@ -483,10 +550,13 @@ func (s *Server) keepPayParams(attempt string, p *payment.PayParams) {
 func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	no := r.URL.Query().Get("attempt")
 	s.mu.Lock()
-	k, ok := s.params[no]
+	var params *payment.PayParams
+	if k := s.started[no]; k != nil {
+		params = k.params
+	}
 	s.mu.Unlock()
 	var a *store.Order
-	if ok {
+	if params != nil {
 		a, _ = s.co.Store().Get(no)
 	}
 	if a == nil || a.Parent == "" {
@@ -500,7 +570,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := salePage(a)
 	v.Icon, v.Title, v.Body, v.Ref = iconWait, s.t("paynow.title"), []text{s.t("paynow.body")}, a.OutTradeNo
-	v.PayParams, v.ResultURL, v.NoBridge = &k.params, result, s.t("paynow.nobridge")
+	v.PayParams, v.ResultURL, v.NoBridge = params, result, s.t("paynow.nobridge")
 	v.Actions = []action{{Label: s.t("button.pay"), Primary: true}, {Href: s.localPath(result), Label: s.t("button.check")}}
 	s.render(w, http.StatusOK, v)
 }
@@ -512,39 +582,6 @@ func refusal(err error) string {
 		return strings.TrimSpace("QFPay " + perr.RespCd + " " + perr.RespErr)
 	}
 	return ""
-}
-
-// useCode marks an OAuth code used; seen reports it was used before (with
-// what it was used for), full that no more codes can be remembered now.
-func (s *Server) useCode(code string) (prev usedCode, seen, full bool) {
-	now := s.cfg.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u, ok := s.used[code]; ok {
-		return u, true, false
-	}
-	if len(s.used) >= maxCodes {
-		for c, u := range s.used {
-			if now.Sub(u.at) > codeMemory {
-				delete(s.used, c)
-			}
-		}
-		if len(s.used) >= maxCodes {
-			return usedCode{}, false, true
-		}
-	}
-	s.used[code] = usedCode{at: now}
-	return usedCode{}, false, false
-}
-
-// attemptFor records the attempt an OAuth code led to.
-func (s *Server) attemptFor(code, attempt string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u, ok := s.used[code]; ok {
-		u.attempt = attempt
-		s.used[code] = u
-	}
 }
 
 // attempt looks up the attempt of a result or status URL; nil when it is
@@ -599,6 +636,9 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	icon, title, body, final := s.outcome(a)
+	if final {
+		s.showFinal(a.OutTradeNo)
+	}
 	v := salePage(a)
 	v.Icon, v.Title, v.Ref = icon, s.t(title), a.OutTradeNo
 	for _, id := range body {
@@ -648,6 +688,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	default:
 		_, _, _, final := s.outcome(a)
 		st = Status{State: string(a.State), Final: final, Paid: a.State == store.StatePaid}
+		if final {
+			s.showFinal(a.OutTradeNo)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)

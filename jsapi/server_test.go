@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,22 +152,23 @@ func TestWeChatReusedCode(t *testing.T) {
 		t.Errorf("notes = %q", notes)
 	}
 
-	// A server that does not remember the code (restarted) asks QFPay,
-	// which refuses the used code: a clear page as well.
+	// The sale remembers its codes, not the pages: pages served anew for
+	// the same engine refuse the code too, without asking QFPay.
 	fresh, err := jsapi.New(r.eng, r.client, jsapi.Config{PublicURL: r.web.URL, MerchantName: "Tea House"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	exchanges := r.net.hits("/tool/v1/get_weixin_openid")
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", callback, nil)
 	req.Header.Set("User-Agent", wechatUA)
 	fresh.ServeHTTP(rec, req)
-	clearPage(t, rec.Result(), rec.Body.String(), "WeChat sign-in could not be confirmed", "無法確認微信授權", "Nothing was charged", "Try again")
+	clearPage(t, rec.Result(), rec.Body.String(), "This link was already used", "/result/"+att.OutTradeNo)
 	if n := len(r.attemptsOf(qr.OutTradeNo)); n != 1 {
-		t.Errorf("%d attempts after the refused code, want 1", n)
+		t.Errorf("%d attempts after the replay, want 1", n)
 	}
-	if notes := r.notes(qr.OutTradeNo); len(notes) != 2 || !strings.Contains(notes[1], "openid exchange refused: respcd 1104") {
-		t.Errorf("notes = %q", notes)
+	if n := r.net.hits("/tool/v1/get_weixin_openid"); n != exchanges {
+		t.Errorf("the replayed code was exchanged again (%d exchanges, was %d)", n, exchanges)
 	}
 
 	// The first payment still goes through.
@@ -368,14 +370,16 @@ func TestOwnOfficialAccount(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		http.Redirect(w, req, back+"?openid="+url.QueryEscape(openid), http.StatusFound)
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		sig := jsapi.OAuthSignature(oauthSecret, req.URL.Query().Get("order"), openid, ts)
+		http.Redirect(w, req, back+"?"+url.Values{"openid": {openid}, "ts": {ts}, "sig": {sig}}.Encode(), http.StatusFound)
 	}))
 	defer oauth.Close()
-	r = newRig(t, nil, jsapi.Config{Mode: jsapi.ModeOwn, OAuthURL: oauth.URL + "/oauth?app=pos"})
+	r = newRig(t, nil, jsapi.Config{Mode: jsapi.ModeOwn, OAuthURL: oauth.URL + "/oauth?app=pos", OAuthSecret: oauthSecret})
 	sale, qr := r.sale(1500)
 	ph := newPhone(t, wechatUA)
 	resp, body := ph.get(r.pages.OrderURL(qr.OutTradeNo))
-	mustContain(t, "redirect chain", strings.Join(ph.visited(), "\n"), oauth.URL+"/oauth?app=pos&redirect_uri=")
+	mustContain(t, "redirect chain", strings.Join(ph.visited(), "\n"), oauth.URL+"/oauth?app=pos&order="+qr.OutTradeNo+"&redirect_uri=")
 	// The page that calls WeixinJSBridge is in PUBLIC/jsapi/, WeChat's
 	// JSAPI payment directory, whatever the order.
 	if resp.Request.URL.Path != "/jsapi/pay" {
@@ -544,6 +548,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{PublicURL: "https://pay.example.com/?x=1"},
 		{PublicURL: "https://pay.example.com", Mode: "mine"},
 		{PublicURL: "https://pay.example.com", Mode: jsapi.ModeOwn},
+		{PublicURL: "https://pay.example.com", Mode: jsapi.ModeOwn, OAuthURL: "https://oa.example/oauth"},
+		{PublicURL: "https://pay.example.com", Mode: jsapi.ModeOwn, OAuthURL: "https://oa.example/oauth", OAuthSecret: "short"},
 	} {
 		if _, err := jsapi.New(r.eng, r.client, c); err == nil {
 			t.Errorf("New(%+v) succeeded", c)
