@@ -120,14 +120,14 @@ func checkFile(path string) error {
 	if m.pageSize < 512 || m.pageSize > 1<<24 || m.pageSize&(m.pageSize-1) != 0 {
 		return bad("header gives page size %d", m.pageSize)
 	}
-	if m.pgid < 2 || m.pgid > uint64(1)<<48 {
+	if m.pgid < 2 {
 		return bad("header gives %d pages", m.pgid)
 	}
 	if m.root >= m.pgid || m.freelist >= m.pgid && m.freelist != noFreelist {
 		return bad("header points past its own end")
 	}
-	if need := m.pgid * m.pageSize; uint64(size) < need {
-		return bad("%d bytes, its header says %d: truncated", size, need)
+	if uint64(size)/m.pageSize < m.pgid { // size < pgid × pageSize, without overflow
+		return bad("%d bytes, its header says %d pages of %d: truncated", size, m.pgid, m.pageSize)
 	}
 	return nil
 }
