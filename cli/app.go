@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -111,12 +113,34 @@ func (a *App) Store() (*store.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := store.Open(a.Config.DB)
+	s, err := openOrders(a.Config)
 	if err != nil {
 		return nil, err
 	}
 	a.store = s
 	return s, nil
+}
+
+// openOrders opens the configuration's order file, refusing one of
+// another identity (a sandbox file in live mode, a live file in sandbox
+// mode or under other credentials) or a damaged one with exit 2, before
+// anything reads or settles its orders. A file made before identities is
+// taken as sandbox if it is the default sandbox file, else as live with
+// this configuration's base URL and app code.
+func openOrders(cfg *config.Config) (*store.Store, error) {
+	want := store.Live(cfg.BaseURL, cfg.AppCode)
+	if cfg.Sandbox() {
+		want = store.Sandbox()
+	}
+	legacy := store.Live(cfg.BaseURL, cfg.AppCode)
+	if filepath.Clean(cfg.DB) == filepath.Clean(config.DefaultDB(true)) {
+		legacy = store.Sandbox()
+	}
+	s, err := store.Open(cfg.DB, store.WithIdentity(want, legacy))
+	if errors.Is(err, store.ErrIdentity) || errors.Is(err, store.ErrDamaged) {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return s, err
 }
 
 // Close closes the store and stops the in-process sandbox.

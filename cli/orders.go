@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,11 +81,12 @@ func (r *rangeFlags) bounds(loc *time.Location) (from, to time.Time, err error) 
 
 // openStore opens the order file for a read-only command.
 func openStore(cfg *config.Config) (*store.Store, error) {
-	st, err := store.Open(cfg.DB)
-	if err != nil {
+	st, err := openOrders(cfg)
+	var ee *ExitError
+	if err != nil && !errors.As(err, &ee) {
 		return nil, &ExitError{Code: ExitFailed, Err: err}
 	}
-	return st, nil
+	return st, err
 }
 
 // engine wires the app and its checkout engine for a subcommand; the

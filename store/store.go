@@ -13,6 +13,9 @@
 //
 //	meta     "schema" → uint64 big-endian schema version (= number of migrations run)
 //	         "count"  → uint64 big-endian number of orders
+//	         "identity" → the file's Identity as JSON: sandbox, or live with
+//	                    base URL and app code (written since identities; no
+//	                    schema step, so older qfpos still open the file)
 //	orders   out_trade_no → the Order as JSON (see the tags on Order)
 //	by_time  8-byte big-endian CreatedAt.UnixNano with the sign bit flipped,
 //	         then out_trade_no → summary
@@ -96,6 +99,8 @@ type Store struct {
 type options struct {
 	noSync     bool
 	migrations []migration
+	want       *Identity // WithIdentity; nil: no check
+	legacy     Identity
 }
 
 // Option changes how Open opens the file.
@@ -122,7 +127,11 @@ func (e *lockedError) Unwrap() error { return ErrLocked }
 //
 // If another process holds the file, Open gives up after a second with an
 // error wrapping ErrLocked that tells the user what to do. A file written by
-// a newer qfpos is refused with ErrSchemaTooNew and left untouched.
+// a newer qfpos is refused with ErrSchemaTooNew and left untouched, and so
+// is a file of another identity (see WithIdentity) with ErrIdentity.
+//
+// A file that is not whole (truncated, overwritten, not an order file) is
+// refused with ErrDamaged before it is mapped or written: see checkFile.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{migrations: migrations}
 	for _, opt := range opts {
@@ -130,6 +139,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, err
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: time.Second,
@@ -142,11 +154,25 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &lockedError{path: path}
 	}
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
+		return nil, &damagedError{path: path, why: err.Error()}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { return setup(tx, o.migrations) }); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := checkIdentity(tx, path, o.want, o.legacy); err != nil {
+			return err
+		}
+		return setup(tx, o.migrations)
+	})
+	if err != nil {
 		db.Close()
+		var ie *IdentityError
+		var de *damagedError
+		if errors.As(err, &ie) || errors.As(err, &de) {
+			return nil, err // one line that names the file already
+		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil

@@ -117,12 +117,16 @@ func (d *Deps) fill() {
 // until the app quits. Unfinished orders are recovered in the background
 // while the window opens.
 func Run(ctx context.Context, a *cli.App) error {
+	fa := newApp()
+	fa.SetIcon(Icon)
 	eng, err := a.Engine()
 	if err != nil {
+		// An order file of another identity, a damaged one: say why in a
+		// window of its own, and return the error for stderr and the
+		// exit code.
+		startError(fa, newTranslator(a.Config.Language), err).ShowAndRun()
 		return err
 	}
-	fa := app.NewWithID(AppID)
-	fa.SetIcon(Icon)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	d := Deps{Config: a.Config, Engine: eng, Log: a.Log}
@@ -145,6 +149,9 @@ func Run(ctx context.Context, a *cli.App) error {
 	g.shutdown(30 * time.Second)
 	return nil
 }
+
+// newApp makes the Fyne app; tests make a test app.
+var newApp = func() fyne.App { return app.NewWithID(AppID) }
 
 // Screen names.
 const (
