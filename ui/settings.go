@@ -85,7 +85,7 @@ func newSettingsScreen(g *gui) *settingsScreen {
 	envs := append([]string{envSandbox}, payment.RegionNames()...)
 	s.env = widget.NewSelect(envs, nil)
 	s.merchant = widget.NewEntry()
-	s.currency = widget.NewSelect(slices.Clone(money.Currencies), nil)
+	s.currency = widget.NewSelect(settableCurrencies(g.cfg.Currency), nil)
 	var exp []string
 	for _, d := range s.expiries {
 		exp = append(exp, tr.T("settings.minutes", int(d.Minutes())))
@@ -259,4 +259,18 @@ func (s *settingsScreen) saveNow() {
 func (s *settingsScreen) fail(text string) {
 	s.msg.Importance = widget.DangerImportance
 	s.msg.SetText(text)
+}
+
+// settableCurrencies are the currencies the settings screen offers: those
+// whose number of decimals is agreed, and the configured one. IDR and MMK
+// need currency_exponent in the config file first (money.Disputed), so
+// choosing them here would only make the next start refuse.
+func settableCurrencies(current string) []string {
+	var out []string
+	for _, c := range money.Currencies {
+		if _, disputed := money.Disputed(c); !disputed || c == current {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,22 @@ func TestCustomerDisplay(t *testing.T) {
 	h.g.setCustomerDisplay(false)
 	if h.g.customer != nil || h.g.nav.customer.Checked {
 		t.Error("customer display still on")
+	}
+}
+
+func TestSettableCurrencies(t *testing.T) {
+	for _, tt := range []struct {
+		current string
+		has     map[string]bool
+	}{
+		{"HKD", map[string]bool{"HKD": true, "JPY": true, "IDR": false, "MMK": false}},
+		{"IDR", map[string]bool{"HKD": true, "IDR": true, "MMK": false}},
+	} {
+		got := settableCurrencies(tt.current)
+		for c, want := range tt.has {
+			if slices.Contains(got, c) != want {
+				t.Errorf("current %s: %s offered = %v, want %v", tt.current, c, !want, want)
+			}
+		}
 	}
 }
