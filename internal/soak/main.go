@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,20 +58,26 @@ type tally struct {
 	crashes, finished, unsettled, otherMismatch    atomic.Int64
 	monthEdges, closeRaces, kitFaults, crashFaults atomic.Int64
 	findingsMu                                     sync.Mutex
-	findings                                       int
+	findings                                       map[string]int
 }
 
-const maxFindings = 40
+const maxFindings = 5 // shown per kind
 
-// finding prints one problem found (the first maxFindings of them).
+// finding prints one problem found: the first maxFindings of each kind
+// (the words before the first colon).
 func (t *tally) finding(format string, args ...any) {
+	kind, _, _ := strings.Cut(format, ":")
 	t.findingsMu.Lock()
 	defer t.findingsMu.Unlock()
-	t.findings++
-	if t.findings <= maxFindings {
+	if t.findings == nil {
+		t.findings = map[string]int{}
+	}
+	t.findings[kind]++
+	switch n := t.findings[kind]; {
+	case n <= maxFindings:
 		fmt.Fprintf(os.Stderr, "soak: FOUND "+format+"\n", args...)
-	} else if t.findings == maxFindings+1 {
-		fmt.Fprintln(os.Stderr, "soak: (more findings not shown)")
+	case n == maxFindings+1:
+		fmt.Fprintf(os.Stderr, "soak: (more %q findings not shown)\n", kind)
 	}
 }
 
