@@ -166,6 +166,10 @@ func crashLane(o options, t *tally, id, crashes int, dir string) error {
 	}
 	for no, lo := range local {
 		v, ok := remote[no]
+		t.crashOrders.Add(1)
+		if lo.State == store.StatePaid {
+			t.crashPaid.Add(1)
+		}
 		if n := wit.sends(no); n > 1 {
 			t.sentTwice.Add(1)
 			t.finding("sent_twice: crash lane %d: %s reached the sandbox %d times", id, no, n)

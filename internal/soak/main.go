@@ -57,6 +57,7 @@ type tally struct {
 	falsePaid, lost, sentTwice, payableAfterEnd    atomic.Int64
 	crashes, finished, unsettled, otherMismatch    atomic.Int64
 	monthEdges, closeRaces, kitFaults, crashFaults atomic.Int64
+	crashOrders, crashPaid                         atomic.Int64
 	findingsMu                                     sync.Mutex
 	findings                                       map[string]int
 }
@@ -136,9 +137,9 @@ func run(o options) int {
 		}
 	}
 	t.faults.Store(t.kitFaults.Load() + t.closeRaces.Load() + t.monthEdges.Load() + t.crashFaults.Load())
-	fmt.Printf("soak: detail: in_process_sales=%d crashes=%d crash_sales_finished=%d kit_faults=%d close_races=%d month_edges=%d crash_faults=%d unsettled=%d other_mismatches=%d duration=%s\n",
+	fmt.Printf("soak: detail: in_process_sales=%d crashes=%d crash_sales_finished=%d kit_faults=%d close_races=%d month_edges=%d crash_faults=%d crash_orders=%d crash_paid=%d unsettled=%d other_mismatches=%d duration=%s\n",
 		t.sales.Load()-t.crashes.Load()-t.finished.Load(), t.crashes.Load(), t.finished.Load(), t.kitFaults.Load(), t.closeRaces.Load(),
-		t.monthEdges.Load(), t.crashFaults.Load(), t.unsettled.Load(), t.otherMismatch.Load(), time.Since(began).Round(time.Second))
+		t.monthEdges.Load(), t.crashFaults.Load(), t.crashOrders.Load(), t.crashPaid.Load(), t.unsettled.Load(), t.otherMismatch.Load(), time.Since(began).Round(time.Second))
 	fmt.Printf("soak: seed=%d sales=%d faults=%d false_paid=%d lost_payments=%d sent_twice=%d payable_after_end=%d\n",
 		o.seed, t.sales.Load(), t.faults.Load(), t.falsePaid.Load(), t.lost.Load(), t.sentTwice.Load(), t.payableAfterEnd.Load())
 	if t.falsePaid.Load()+t.lost.Load()+t.sentTwice.Load()+t.payableAfterEnd.Load() > 0 && code == 0 {
