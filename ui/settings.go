@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -203,8 +205,19 @@ func (s *settingsScreen) saveNow() {
 	err := g.saveConfig(func(c *config.Config) {
 		if creds {
 			if f.env == envSandbox {
+				if c.DB == accountDB(c.BaseURL, c.AppCode) {
+					c.DB = "" // the sandbox has its own file; the account's would refuse it
+				}
 				c.AppCode, c.ClientKey, c.BaseURL, c.MchID = "", "", "", ""
 			} else {
+				if c.AppCode != f.appCode || c.BaseURL != baseURL {
+					// Another QFPay account: the order file of the one
+					// before would refuse it (its identity), so each
+					// account gets its own, unless the file names one.
+					if c.DB == "" || c.DB == config.DefaultDB(false) {
+						c.DB = accountDB(baseURL, f.appCode)
+					}
+				}
 				c.AppCode, c.BaseURL = f.appCode, baseURL
 				if key != "" {
 					c.ClientKey = config.Secret(key)
@@ -216,6 +229,9 @@ func (s *settingsScreen) saveNow() {
 		}
 		if f.currency != was.currency {
 			c.Currency = f.currency
+			if _, disputed := money.Disputed(f.currency); !disputed {
+				c.CurrencyExponent = -1 // for IDR and MMK only: kept, the next start would refuse
+			}
 		}
 		if f.expiry != was.expiry {
 			c.QRExpiry = f.expiry
@@ -273,4 +289,29 @@ func settableCurrencies(current string) []string {
 		}
 	}
 	return out
+}
+
+// accountDB is the order file Settings gives a QFPay account: beside the
+// default one, named by its region (or host) and the start of its app
+// code, so that switching accounts never opens another account's file.
+func accountDB(baseURL, appCode string) string {
+	name := baseURL
+	if r, ok := payment.LookupRegion(baseURL); ok {
+		name = r.Name
+	} else if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		name = u.Hostname()
+	}
+	code := appCode
+	if len(code) > 8 {
+		code = code[:8]
+	}
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	return filepath.Join(filepath.Dir(config.DefaultDB(false)), "orders-"+clean(name)+"-"+clean(code)+".db")
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,11 @@ func TestSettingsSave(t *testing.T) {
 		fc.MerchantName != "Lucky Tea" || fc.QRExpiry != 15*time.Minute {
 		t.Fatalf("file config = %+v", fc)
 	}
+	// Another account gets an order file of its own (the sandbox's would
+	// refuse it: the file's identity).
+	if want := accountDB("https://test-openapi-hk.qfapi.com", "APPCODE1"); fc.DB != want || filepath.Base(want) != "orders-hk-test-APPCODE1.db" {
+		t.Errorf("order file %q, want %q", fc.DB, want)
+	}
 	if fi, _ := os.Stat(h.cfg.Path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("config file mode %v", fi.Mode())
 	}
@@ -151,8 +157,8 @@ func TestSettingsSave(t *testing.T) {
 	s.env.SetSelected("sandbox")
 	tapIn(t, s.save)
 	fc, _ = config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
-	if !fc.Sandbox() {
-		t.Fatalf("credentials left: %q", fc.AppCode)
+	if !fc.Sandbox() || fc.DB != config.DefaultDB(true) {
+		t.Fatalf("credentials left: %q, order file %q", fc.AppCode, fc.DB)
 	}
 }
 
@@ -340,5 +346,28 @@ func TestSettableCurrencies(t *testing.T) {
 				t.Errorf("current %s: %s offered = %v, want %v", tt.current, c, !want, want)
 			}
 		}
+	}
+}
+
+// Leaving IDR for a currency whose decimals are agreed drops
+// currency_exponent, which the next start would refuse.
+func TestSettingsCurrencyExponentFollowsTheCurrency(t *testing.T) {
+	h := newHarness(t, opts{})
+	writeFile(t, h.cfg.Path, "currency = \"IDR\"\ncurrency_exponent = 2\n")
+	h.cfg.Currency = "IDR"
+	h.g.staffUntil = time.Now().Add(time.Minute)
+	tapIn(t, h.g.nav.settings)
+	s := h.g.settings
+	if s.currency.Selected != "IDR" {
+		t.Fatalf("currency shown %q", s.currency.Selected)
+	}
+	s.currency.SetSelected("HKD")
+	tapIn(t, s.save)
+	fc, err := config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatalf("the next start is refused: %v", err)
+	}
+	if fc.Currency != "HKD" || fc.CurrencyExponent != -1 {
+		t.Errorf("currency %q exponent %d", fc.Currency, fc.CurrencyExponent)
 	}
 }
