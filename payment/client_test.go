@@ -509,6 +509,15 @@ func TestCloseReversalRefund(t *testing.T) {
 			},
 		},
 		{
+			name: "close with the stored txdtm",
+			call: func(c *Client) (any, error) {
+				return c.Close(context.Background(), CancelRequest{OutTradeNo: "POS1", Amount: 300, Time: t0, TxDtm: "2024-02-29 17:30:00"})
+			},
+			path:  "/trade/v1/close",
+			reply: `{"respcd":"0000","orig_syssn":"S1","syssn":"C1","out_trade_no":"POS1","txamt":"300","txcurrcd":"HKD"}`,
+			want:  map[string]string{"out_trade_no": "POS1", "txamt": "300", "txdtm": "2024-02-29 17:30:00", "mchid": "M"},
+		},
+		{
 			name: "reversal",
 			call: func(c *Client) (any, error) {
 				return c.Reversal(context.Background(), CancelRequest{SysSN: "S1", OutTradeNo: "POS1", Amount: 300, Time: t0, UDID: "u"})
@@ -552,7 +561,9 @@ func TestCloseReversalRefund(t *testing.T) {
 				t.Errorf("%s %s", s.method, s.path)
 			}
 			wantForm(t, s.form, tt.want)
-			tt.check(t, resp)
+			if tt.check != nil {
+				tt.check(t, resp)
+			}
 		})
 	}
 }

@@ -34,8 +34,21 @@ func invalid(op, format string, args ...any) error {
 // amount formats a minor-unit amount.
 func amount(n int64) string { return strconv.FormatInt(n, 10) }
 
-// txTime is t, or now when t is zero.
-func (c *Client) txTime(t time.Time) string {
+// validTxDtm accepts "" (not given) or a time in TimeLayout.
+func validTxDtm(s string) bool {
+	if s == "" {
+		return true
+	}
+	_, err := time.Parse(TimeLayout, s)
+	return err == nil
+}
+
+// txTime is raw when set (a txdtm stored as sent), else t, or now when t
+// is zero, in the client's location.
+func (c *Client) txTime(t time.Time, raw ...string) string {
+	if len(raw) > 0 && raw[0] != "" {
+		return raw[0]
+	}
 	if t.IsZero() {
 		t = c.now()
 	}
@@ -68,13 +81,15 @@ func (c *Client) CreatePayment(ctx context.Context, r PaymentRequest) (*PaymentR
 		return nil, invalid(op, "expired_time must not be negative, got %d", r.ExpiredMinutes)
 	case payType == PayTypeWeChatJSAPI && r.SubOpenID == "":
 		return nil, invalid(op, "sub_openid is required for pay_type %s", PayTypeWeChatJSAPI)
+	case !validTxDtm(r.TxDtm):
+		return nil, invalid(op, "txdtm %q is not YYYY-MM-DD hh:mm:ss", r.TxDtm)
 	}
 	p := map[string]string{
 		"txamt":        amount(r.Amount),
 		"txcurrcd":     r.Currency,
 		"pay_type":     payType,
 		"out_trade_no": r.OutTradeNo,
-		"txdtm":        c.txTime(r.Time),
+		"txdtm":        c.txTime(r.Time, r.TxDtm),
 		"goods_name":   r.GoodsName,
 		"udid":         r.UDID,
 		"limit_pay":    r.LimitPay,
@@ -227,12 +242,14 @@ func (c *Client) cancelParams(op string, r CancelRequest) (map[string]string, er
 		return nil, invalid(op, "syssn or out_trade_no is required")
 	case r.Amount <= 0:
 		return nil, invalid(op, "txamt must be positive, got %d", r.Amount)
+	case !validTxDtm(r.TxDtm):
+		return nil, invalid(op, "txdtm %q is not YYYY-MM-DD hh:mm:ss", r.TxDtm)
 	}
 	return map[string]string{
 		"syssn":        r.SysSN,
 		"out_trade_no": r.OutTradeNo,
 		"txamt":        amount(r.Amount),
-		"txdtm":        c.txTime(r.Time),
+		"txdtm":        c.txTime(r.Time, r.TxDtm),
 		"udid":         r.UDID,
 	}, nil
 }

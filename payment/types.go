@@ -27,18 +27,21 @@ const (
 
 // PaymentRequest is POST /trade/v1/payment (qfpay-api.md §2.2, §10).
 type PaymentRequest struct {
-	PayType        string    // pay_type; "" means PayTypeWeChatQR
-	OutTradeNo     string    // out_trade_no, never reused
-	Amount         int64     // txamt, in the currency's minor unit
-	Currency       string    // txcurrcd, ISO 4217
-	Time           time.Time // txdtm, formatted in the client's location
-	ExpiredMinutes int       // expired_time (5–120); 0 leaves it out (QFPay default 30)
-	GoodsName      string    // goods_name
-	UDID           string    // udid, the device shown in the merchant portal
-	LimitPay       string    // limit_pay, e.g. "no_credit"
-	ExtendInfo     string    // extend_info, a JSON object as a string
-	SubOpenID      string    // sub_openid, required for 800207
-	NotifyURL      string    // notify_url
+	PayType    string    // pay_type; "" means PayTypeWeChatQR
+	OutTradeNo string    // out_trade_no, never reused
+	Amount     int64     // txamt, in the currency's minor unit
+	Currency   string    // txcurrcd, ISO 4217
+	Time       time.Time // txdtm, formatted in the client's location
+	// TxDtm, when set, is sent as txdtm verbatim instead of Time: the
+	// txdtm an order was stored with, whatever zone it was written in.
+	TxDtm          string
+	ExpiredMinutes int    // expired_time (5–120); 0 leaves it out (QFPay default 30)
+	GoodsName      string // goods_name
+	UDID           string // udid, the device shown in the merchant portal
+	LimitPay       string // limit_pay, e.g. "no_credit"
+	ExtendInfo     string // extend_info, a JSON object as a string
+	SubOpenID      string // sub_openid, required for 800207
+	NotifyURL      string // notify_url
 }
 
 // PaymentResponse is the answer to a payment request.
@@ -135,7 +138,10 @@ type CancelRequest struct {
 	OutTradeNo string
 	Amount     int64
 	Time       time.Time
-	UDID       string
+	// TxDtm, when set, is the original payment's txdtm, sent verbatim
+	// instead of Time (§5.1: close and reversal take the original time).
+	TxDtm string
+	UDID  string
 }
 
 // CancelResponse is the answer to close or reversal.
