@@ -18,13 +18,15 @@ var ErrUnavailable = errors.New("voice: espeak-ng is not installed")
 const Timeout = 15 * time.Second
 
 // Voice is the espeak-ng voice for an app language: Cantonese (yue) for
-// zh-Hant, Mandarin (cmn) for zh-Hans, English otherwise.
+// zh-Hant, Mandarin for zh-Hans, English otherwise. Mandarin is the cmn
+// voice's variant cmn-latn-pinyin: plain cmn (espeak-ng 1.51) reads some
+// characters, 信 and 款 among them, as English words.
 func Voice(lang string) string {
 	switch lang {
 	case "zh-Hant":
 		return "yue"
 	case "zh-Hans":
-		return "cmn"
+		return "cmn-latn-pinyin"
 	}
 	return "en"
 }

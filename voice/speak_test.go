@@ -88,6 +88,28 @@ func TestRenderSpeech(t *testing.T) {
 	}
 }
 
+// TestChineseStaysChinese checks that espeak-ng reads every character of
+// the Chinese announcements in the language's own voice, never switching
+// to English for a character it lacks (it marks that "(en)").
+func TestChineseStaysChinese(t *testing.T) {
+	needTools(t)
+	hkd := money.MustLookup("HKD")
+	for _, lang := range []string{"zh-Hant", "zh-Hans"} {
+		for _, minor := range []int64{5, 1250, 10000, 123450, 99_999_999_999} {
+			text := Phrase(lang, minor, hkd)
+			cmd := exec.Command("espeak-ng", "-v", Voice(lang), "-q", "-x", "--stdin")
+			cmd.Stdin = strings.NewReader(text)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("espeak-ng: %v", err)
+			}
+			if strings.Contains(string(out), "(en)") {
+				t.Errorf("%s %q is read partly as English: %s", lang, text, out)
+			}
+		}
+	}
+}
+
 // TestAmplitude checks the volume setting maps onto espeak-ng's amplitude.
 func TestAmplitude(t *testing.T) {
 	for v, want := range map[int]int{-5: 0, 0: 0, 50: 100, 100: 200, 150: 200} {
