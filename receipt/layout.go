@@ -195,3 +195,26 @@ func DayReport(from time.Time, totals []store.Total, printed time.Time, opts Opt
 	b.add(Line{Cut: true})
 	return b.r
 }
+
+// Test lays out a test page: the merchant, the settings in use, a ruler of
+// the paper's columns and a line of each script, to check paper width and
+// code page at a glance.
+func Test(setup string, opts Options) *Receipt {
+	b := newBuilder(opts)
+	if opts.Merchant != "" {
+		b.big(opts.Merchant, Center)
+	}
+	b.text(b.tr.T("test"), Center, true)
+	b.rule()
+	b.text(setup, Left, false)
+	ruler := ""
+	for i := 1; i <= b.r.Columns; i++ {
+		ruler += string(rune('0' + i%10))
+	}
+	b.add(Line{Text: ruler})
+	b.text("English 繁體中文 简体中文", Left, false)
+	b.text("HK$1,234.50", Right, true)
+	b.add(Line{QR: "qfpos test", Align: Center})
+	b.add(Line{Cut: true})
+	return b.r
+}

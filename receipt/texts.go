@@ -41,6 +41,7 @@ var translations = map[string]texts{
 		"state.expired":   "Expired",
 		"state.cancelled": "Cancelled",
 		"refund_pending":  "Refund not settled yet",
+		"test":            "PRINTER TEST",
 	},
 	"zh-Hant": {
 		"wechat":          "微信支付",
@@ -76,6 +77,7 @@ var translations = map[string]texts{
 		"state.expired":   "已過期",
 		"state.cancelled": "已取消",
 		"refund_pending":  "退款尚未完成",
+		"test":            "打印機測試",
 	},
 	"zh-Hans": {
 		"wechat":          "微信支付",
@@ -111,6 +113,7 @@ var translations = map[string]texts{
 		"state.expired":   "已过期",
 		"state.cancelled": "已取消",
 		"refund_pending":  "退款尚未完成",
+		"test":            "打印机测试",
 	},
 }
 
