@@ -24,7 +24,7 @@ var translations = map[string]texts{
 		"merchant_copy":   "MERCHANT COPY",
 		"no_signature":    "No signature required",
 		"thanks":          "Thank you",
-		"scan":            "Scan in History to find this order",
+		"scan":            "Scan into History's search box",
 		"report":          "END OF DAY REPORT",
 		"day":             "Day",
 		"printed":         "Printed",
