@@ -16,6 +16,9 @@ DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 DEB_RUN   := libgl1-mesa-dri fonts-noto-cjk
 # What the end-to-end test under Xvfb needs.
 DEB_E2E   := xvfb xauth x11-utils xdotool imagemagick zbar-tools
+# What the receipt and spoken-amount tests need: espeak-ng speaks, sox measures
+# the speech, Noto CJK draws raster receipts (their tests fail in CI without them).
+DEB_TEST  := espeak-ng sox fonts-noto-cjk
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean
@@ -46,6 +49,7 @@ run: build deps-run
 	fi
 
 test: deps
+	@scripts/deps.sh $(DEB_TEST)
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -race -tags $(TAGS) ./...
 

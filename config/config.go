@@ -92,6 +92,14 @@ type Config struct {
 	// with (HMAC-SHA256, see package jsapi); never printed.
 	JSAPIOAuthSecret Secret
 
+	// The receipt printer and the spoken amount (devices.go).
+	Printer         string // QFPOS_PRINTER: tcp://HOST:9100, /dev/usb/lp0 or cups:QUEUE; "" for none
+	PrinterPaper    int    // QFPOS_PRINTER_PAPER: 58 or 80 (mm)
+	PrinterCodepage string // QFPOS_PRINTER_CODEPAGE: auto, big5, gb18030, raster or ascii
+	PrinterAuto     bool   // QFPOS_PRINTER_AUTO: print a receipt after every paid sale
+	Voice           bool   // QFPOS_VOICE: say the amount of a paid sale aloud
+	VoiceVolume     int    // QFPOS_VOICE_VOLUME: 0–100
+
 	// Path is the config file read ("" if none) and the one Save writes.
 	Path string
 	// Warnings are things Load fixed or noticed that a person should read.
@@ -230,6 +238,12 @@ func Defaults() *Config {
 		JSAPIMode:   JSAPIModeQFPay,
 
 		CurrencyExponent: -1, // not stated
+
+		PrinterPaper:    80,
+		PrinterCodepage: "auto",
+		PrinterAuto:     true,
+		Voice:           true,
+		VoiceVolume:     80,
 	}
 }
 
@@ -891,6 +905,7 @@ func (c *Config) save() error {
 	put("jsapi_mode", c.JSAPIMode, d.JSAPIMode)
 	put("jsapi_oauth_url", c.JSAPIOAuthURL, d.JSAPIOAuthURL)
 	put("jsapi_oauth_secret", string(c.JSAPIOAuthSecret), string(d.JSAPIOAuthSecret))
+	c.putDevices(put)
 
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return fmt.Errorf("config: %w", err)

@@ -147,6 +147,7 @@ func newHarness(t testing.TB, o opts) *harness {
 		},
 		Now:            h.clock.Now,
 		Chime:          func() { h.chimes.Add(1) },
+		Speak:          func(context.Context, string, string, int) error { return nil },
 		ResultDelay:    time.Hour, // tests go back by hand, or set it
 		Tick:           50 * time.Millisecond,
 		RecheckUnknown: 50 * time.Millisecond,

@@ -394,7 +394,7 @@ func (s *historyScreen) openOrder(outTradeNo string) {
 	if refundable(o) == 0 {
 		d.refund.Hide()
 	}
-	d.box = g.custom(tr.T("history.order"), container.NewVBox(d.text, container.NewHBox(layout.NewSpacer(), d.refund)))
+	d.box = g.custom(tr.T("history.order"), container.NewVBox(d.text, container.NewHBox(layout.NewSpacer(), g.reprintButton(o), d.refund)))
 	s.detail = d
 }
 

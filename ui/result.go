@@ -21,6 +21,7 @@ type resultScreen struct {
 	syssn   *widget.Label
 	order   *widget.Label
 	done    *widget.Button
+	receipt *receiptRow // nil on the customer display
 	content fyne.CanvasObject
 
 	outTradeNo string
@@ -45,11 +46,15 @@ func newResultScreen(g *gui, customer bool) *resultScreen {
 	s.done.Importance = widget.HighImportance
 	icon := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(96), s.icon))
 	var done fyne.CanvasObject = container.NewThemeOverride(s.done, keyTheme{newTheme()})
+	var receiptRow fyne.CanvasObject = layout.NewSpacer()
 	if customer {
 		done = layout.NewSpacer()
+	} else {
+		s.receipt = newReceiptRow(s)
+		receiptRow = s.receipt.content
 	}
 	s.content = container.NewBorder(nil, done, nil, nil,
-		container.NewVScroll(container.NewVBox(layout.NewSpacer(), icon, s.title, s.amount, s.detail, s.syssn, s.order, layout.NewSpacer())))
+		container.NewVScroll(container.NewVBox(layout.NewSpacer(), icon, s.title, s.amount, s.detail, s.syssn, s.order, receiptRow, layout.NewSpacer())))
 	return s
 }
 
@@ -91,4 +96,5 @@ func (s *resultScreen) show(o *store.Order, state store.State, amount string) {
 	s.title.Importance = imp
 	s.title.Refresh()
 	s.detail.SetText(detail)
+	s.showReceipt(o, state)
 }

@@ -133,7 +133,7 @@ func (g *gui) finish(ev checkout.Event) {
 	}
 	g.showResult(o, ev.State)
 	if ev.State == store.StatePaid {
-		go g.d.Chime()
+		g.paid(o) // chime, spoken amount, receipt (devices.go)
 	}
 	if ev.State == store.StateUnknown {
 		g.watchUnknown(ev.OutTradeNo)
@@ -210,7 +210,7 @@ func (g *gui) watchUnknown(outTradeNo string) {
 				if g.screen == screenResult && g.result.outTradeNo == outTradeNo && g.sale == nil {
 					g.showResult(o, o.State)
 					if o.State == store.StatePaid {
-						go g.d.Chime()
+						g.paid(o)
 					}
 				}
 			})

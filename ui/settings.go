@@ -51,6 +51,7 @@ type settingsScreen struct {
 	changePIN *widget.Button
 	save      *widget.Button
 	msg       *widget.Label
+	devices   *devicesSection // printer and voice (devices.go)
 	content   fyne.CanvasObject
 
 	keySet   bool            // the config file holds a client key
@@ -119,7 +120,8 @@ func newSettingsScreen(g *gui) *settingsScreen {
 	)
 	title := widget.NewLabelWithStyle(tr.T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
-	s.content = container.NewBorder(title, container.NewBorder(nil, nil, s.save, nil, s.msg), nil, nil, container.NewVScroll(form))
+	s.devices = newDevicesSection(g)
+	s.content = container.NewBorder(title, container.NewBorder(nil, nil, s.save, nil, s.msg), nil, nil, container.NewVScroll(container.NewVBox(form, s.devices.content)))
 	return s
 }
 
@@ -168,6 +170,7 @@ func (s *settingsScreen) load() {
 	s.kiosk.SetChecked(c.Kiosk)
 	s.language.SetSelectedIndex(max(slices.Index(languages, c.Language), 0))
 	s.loaded = s.form()
+	s.devices.load()
 	s.msg.SetText("")
 	if err != nil {
 		s.fail(tr.T("settings.read_failed", err.Error()))

@@ -30,6 +30,7 @@ import (
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/store"
+	"github.com/qfpos/qfpos/voice"
 )
 
 // AppID is the application ID, as in FyneApp.toml.
@@ -70,6 +71,9 @@ type Deps struct {
 	// Chime plays the paid sound; nil means playChime (a system player
 	// when one is installed, else silence).
 	Chime func()
+	// Speak says the amount of a paid sale aloud; nil means voice.Speak
+	// (espeak-ng and a system player; an error leaves the chime alone).
+	Speak speakFunc
 	// ResultDelay is how long a result stays before the next sale
 	// (default 6 s); an unknown outcome stays until someone taps.
 	ResultDelay time.Duration
@@ -98,6 +102,9 @@ func (d *Deps) fill() {
 	}
 	if d.Chime == nil {
 		d.Chime = playChime
+	}
+	if d.Speak == nil {
+		d.Speak = voice.Speak
 	}
 	if d.ResultDelay <= 0 {
 		d.ResultDelay = 6 * time.Second

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/config"
+	"github.com/qfpos/qfpos/escpos"
+	"github.com/qfpos/qfpos/receipt"
+	"github.com/qfpos/qfpos/store"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newPrintCmd)
+}
+
+// ReceiptOptions are the receipt settings of a configuration.
+func ReceiptOptions(cfg *config.Config) receipt.Options {
+	return receipt.Options{
+		Merchant: cfg.MerchantName,
+		Location: cfg.Location(),
+		Lang:     cfg.Language,
+		Paper:    cfg.PrinterPaper,
+		Sandbox:  !cfg.Live(),
+	}
+}
+
+// PrintReceipt encodes a receipt for the configured printer and prints it
+// there, within escpos's timeouts; the error is one line for the screen.
+func PrintReceipt(ctx context.Context, cfg *config.Config, r *receipt.Receipt) error {
+	if cfg.Printer == "" {
+		return &escpos.Error{Kind: escpos.ErrNoPrinter}
+	}
+	cp, err := escpos.ParseCodepage(cfg.PrinterCodepage)
+	if err != nil {
+		return err
+	}
+	data, err := escpos.Encode(r, escpos.Options{Codepage: cp.Resolve(cfg.Language, cfg.Currency), Paper: cfg.PrinterPaper})
+	if err != nil {
+		return err
+	}
+	return escpos.Print(ctx, cfg.Printer, data)
+}
+
+// SaleReceipt lays out the receipt of a paid order, or of the refund with
+// out_trade_no refundNo of it.
+func SaleReceipt(cfg *config.Config, o *store.Order, refundNo string, merchantCopy bool) (*receipt.Receipt, error) {
+	opts := ReceiptOptions(cfg)
+	opts.MerchantCopy = merchantCopy
+	if refundNo != "" {
+		for _, r := range o.Refunds {
+			if r.OutTradeNo == refundNo {
+				return receipt.Refund(o, r, opts), nil
+			}
+		}
+		return nil, fmt.Errorf("order %s has no refund %s", o.OutTradeNo, refundNo)
+	}
+	if o.State != store.StatePaid {
+		return nil, fmt.Errorf("order %s is %s, not paid: it has no receipt", o.OutTradeNo, o.State)
+	}
+	return receipt.Sale(o, opts), nil
+}
+
+// DayReceipt lays out the end-of-day report of the day that holds day.
+func DayReceipt(cfg *config.Config, st *store.Store, day, now time.Time) (*receipt.Receipt, error) {
+	from, to := checkout.DayBounds(day, cfg.Location())
+	totals, err := st.Totals(from, to)
+	if err != nil {
+		return nil, err
+	}
+	opts := ReceiptOptions(cfg)
+	opts.MerchantCopy = true
+	return receipt.DayReport(from, totals, now, opts), nil
+}
+
+func newPrintCmd(g *globals) *cobra.Command {
+	var report string
+	var merchant, text bool
+	cmd := &cobra.Command{
+		Use:   "print [ORDER | REFUND] | print --report DAY",
+		Short: "Print a paid order's receipt, a refund's, or a day report on the receipt printer",
+		Long: `Prints on the configured receipt printer (printer, printer_paper, printer_codepage;
+see qfpos help config): the receipt of a paid order, the receipt of a refund
+when given the refund's out_trade_no, or with --report the end-of-day report
+(today, yesterday or 2026-11-22). --text shows the receipt instead of printing.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			if (report == "") == (len(args) == 0) {
+				return usageError("give an ORDER or --report DAY")
+			}
+			st, err := openStore(cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var r *receipt.Receipt
+			if report != "" {
+				d, err := parseWhen(report, cfg.Location(), time.Now())
+				if err != nil {
+					return usageError("--report: %v", err)
+				}
+				if r, err = DayReceipt(cfg, st, d, time.Now()); err != nil {
+					return err
+				}
+			} else {
+				refundNo := ""
+				order, err := st.Get(args[0])
+				if errors.Is(err, store.ErrNotFound) {
+					if order, err = st.FindByRefund(args[0]); err == nil {
+						refundNo = args[0]
+					}
+				}
+				if err != nil {
+					return usageError("%s: %v", args[0], err)
+				}
+				if r, err = SaleReceipt(cfg, order, refundNo, merchant); err != nil {
+					return usageError("%v", err)
+				}
+			}
+			if text {
+				fmt.Fprint(cmd.OutOrStdout(), r.Text())
+				return nil
+			}
+			if err := PrintReceipt(cmd.Context(), cfg, r); err != nil {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("the receipt did not print: %w", err)}
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), "printed on", cfg.Printer)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&report, "report", "", "print the day report of DAY: today, yesterday or 2026-11-22")
+	cmd.Flags().BoolVar(&merchant, "merchant-copy", false, "print the merchant's copy (signature-free footer)")
+	cmd.Flags().BoolVar(&text, "text", false, "show the receipt as text instead of printing it")
+	return cmd
+}
