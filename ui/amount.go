@@ -39,6 +39,8 @@ type amountScreen struct {
 	keys    map[string]*widget.Button
 	charge  *widget.Button
 	content fyne.CanvasObject
+
+	starting bool // Charge was tapped; the engine is saving the order
 }
 
 func newAmountScreen(g *gui) *amountScreen {
@@ -55,6 +57,7 @@ func newAmountScreen(g *gui) *amountScreen {
 		if utf8.RuneCountInString(text) > maxGoodsName {
 			s.item.SetText(string([]rune(text)[:maxGoodsName]))
 		}
+		loadFallback(text, nil) // a Chinese name: the system font, off the UI goroutine
 	}
 	s.item.OnSubmitted = func(string) { g.charge() }
 
