@@ -7,8 +7,11 @@
 // go generate ./assets/ (or go run gen_fonts.go from this directory).
 //
 // Only what Fyne's own font (Noto Sans, Latin) lacks goes in: CJK
-// ideographs, CJK and full-width punctuation. Latin letters, digits and
-// Latin punctuation keep Fyne's font, so English text looks as before.
+// ideographs, CJK and full-width punctuation, and the space (a space
+// between two ideographs is drawn with their font). Latin letters, digits
+// and Latin punctuation keep Fyne's font, so English text looks as
+// before: and since Fyne takes a line's height from the font of the space,
+// the subset gets Noto Sans's line metrics and space width.
 package main
 
 import (
@@ -66,6 +69,7 @@ func run() error {
 		}
 	}
 	add(extra)
+	set[' '], set['\u00a0'] = true, true
 	runes := make([]rune, 0, len(set))
 	for r := range set {
 		runes = append(runes, r)
@@ -75,6 +79,11 @@ func run() error {
 	for _, r := range runes {
 		unicodes = append(unicodes, fmt.Sprintf("U+%04X", r))
 	}
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "fyne.io/fyne/v2").Output()
+	if err != nil {
+		return fmt.Errorf("finding Fyne's fonts: %w", err)
+	}
+	fyneDir := strings.TrimSpace(string(dir))
 	for _, w := range []string{"Regular", "Bold"} {
 		out := filepath.Join("fonts", "NotoSansCJKtc-qfpos-"+w+".otf")
 		cmd := exec.Command("pyftsubset", filepath.Join(notoDir, "NotoSansCJK-"+w+".ttc"),
@@ -86,8 +95,42 @@ func run() error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("pyftsubset (Debian: apt-get install fonttools fonts-noto-cjk): %w", err)
 		}
+		latin := filepath.Join(fyneDir, "theme", "font", "NotoSans-"+w+".ttf")
+		cmd = exec.Command(python(), "-c", metricsScript, out, latin)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("copying Noto Sans's metrics: %w", err)
+		}
 	}
 	return writeLicence()
+}
+
+// metricsScript gives the subset (argv 1) the line metrics and the space
+// width of Fyne's Noto Sans (argv 2), with fontTools.
+const metricsScript = `
+import sys
+from fontTools.ttLib import TTFont
+sub, latin = TTFont(sys.argv[1]), TTFont(sys.argv[2])
+assert sub["head"].unitsPerEm == latin["head"].unitsPerEm
+for a in ("ascent", "descent", "lineGap"):
+    setattr(sub["hhea"], a, getattr(latin["hhea"], a))
+for a in ("sTypoAscender", "sTypoDescender", "sTypoLineGap", "usWinAscent", "usWinDescent"):
+    setattr(sub["OS/2"], a, getattr(latin["OS/2"], a))
+sub["OS/2"].fsSelection = (sub["OS/2"].fsSelection & ~(1 << 7)) | (latin["OS/2"].fsSelection & (1 << 7))
+width = latin["hmtx"][latin.getBestCmap()[0x20]][0]
+cmap = sub.getBestCmap()
+for cp in (0x20, 0xA0):
+    g = cmap[cp]
+    sub["hmtx"][g] = (width, sub["hmtx"][g][1])
+sub.save(sys.argv[1])
+`
+
+// python is Debian's Python, which has fontTools.
+func python() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }
 
 // cjk reports whether r is for the subset: ideographs, CJK symbols and
