@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -40,7 +41,9 @@ type amountScreen struct {
 	charge  *widget.Button
 	content fyne.CanvasObject
 
-	starting bool // Charge was tapped; the engine is saving the order
+	starting   bool          // Charge was tapped; the engine is saving the order
+	chargedAt  time.Time     // when Charge was last tapped (QFPOS_DEBUG_MEMSTATS)
+	chargeTook time.Duration // how long that Charge held the UI goroutine
 }
 
 func newAmountScreen(g *gui) *amountScreen {

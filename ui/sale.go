@@ -19,6 +19,9 @@ func (g *gui) charge() {
 	if g.screen != screenAmount || g.sale != nil || g.amount.starting {
 		return
 	}
+	t0 := time.Now()
+	defer func() { g.amount.chargeTook = time.Since(t0) }()
+	g.amount.chargedAt = t0
 	g.touch()
 	amt, err := g.eng.ParseAmount(g.amount.input)
 	if err != nil {
@@ -132,8 +135,12 @@ func (g *gui) onEvent(seq int, ev checkout.Event) {
 		g.finish(ev)
 		return
 	}
+	shown := g.qr.qr.content != ""
 	for _, q := range g.qrScreens() {
 		q.apply(ev, g.cancelling)
+	}
+	if debugMemstats && !shown && g.qr.qr.content != "" {
+		reportQRShown(seq, g.amount.chargedAt, g.amount.chargeTook)
 	}
 }
 
