@@ -44,6 +44,7 @@ type amountScreen struct {
 	starting   bool          // Charge was tapped; the engine is saving the order
 	chargedAt  time.Time     // when Charge was last tapped (QFPOS_DEBUG_MEMSTATS)
 	chargeTook time.Duration // how long that Charge held the UI goroutine
+	startTook  time.Duration // how long the engine took to save the order
 }
 
 func newAmountScreen(g *gui) *amountScreen {

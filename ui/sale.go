@@ -44,8 +44,13 @@ func (g *gui) charge() {
 	seq, eng, ctx := g.saleSeq, g.eng, g.ctx
 	req := checkout.Request{Amount: amt, GoodsName: goods}
 	go func() {
+		t0 := time.Now()
 		sale, err := eng.Start(ctx, req)
-		g.do(func() { g.started(seq, sale, err) })
+		took := time.Since(t0)
+		g.do(func() {
+			g.amount.startTook = took
+			g.started(seq, sale, err)
+		})
 	}()
 }
 
@@ -140,7 +145,7 @@ func (g *gui) onEvent(seq int, ev checkout.Event) {
 		q.apply(ev, g.cancelling)
 	}
 	if debugMemstats && !shown && g.qr.qr.content != "" {
-		reportQRShown(seq, g.amount.chargedAt, g.amount.chargeTook)
+		reportQRShown(seq, g.amount.chargedAt, g.amount.chargeTook, g.amount.startTook)
 	}
 }
 
