@@ -2,7 +2,7 @@
 # that has Go: the Debian packages the cgo GLFW build needs are installed when missing.
 
 GO      ?= go
-TAGS    ?= migrated_fynedo
+TAGS    ?= migrated_fynedo,no_emoji
 BIN     ?= bin/qfpos
 # Fyne needs a well-formed locale; keep the user's unless it is unset, C or POSIX.
 ifeq ($(filter-out C POSIX C.UTF-8,$(LANG)),)

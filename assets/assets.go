@@ -1,7 +1,9 @@
 // Package assets holds the files qfpos ships inside its binary: the icon,
-// the translations of the GUI, the backspace key's icon and the chime
-// played when a payment is confirmed.
+// the translations of the GUI, the Chinese font of its texts, the
+// backspace key's icon and the chime played when a payment is confirmed.
 package assets
+
+//go:generate go run gen_fonts.go
 
 import (
 	"embed"
@@ -30,3 +32,14 @@ var Chime []byte
 //
 //go:embed backspace.svg
 var Backspace []byte
+
+// CJKRegular and CJKBold are Noto Sans CJK TC cut down to the Chinese
+// characters and punctuation of the translations (SIL Open Font License
+// 1.1, fonts/OFL.txt). gen_fonts.go makes them (go generate): run it
+// after changing a translation; a test in ui fails until then.
+//
+//go:embed fonts/NotoSansCJKtc-qfpos-Regular.otf
+var CJKRegular []byte
+
+//go:embed fonts/NotoSansCJKtc-qfpos-Bold.otf
+var CJKBold []byte

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -39,6 +40,11 @@ type amountScreen struct {
 	keys    map[string]*widget.Button
 	charge  *widget.Button
 	content fyne.CanvasObject
+
+	starting   bool          // Charge was tapped; the engine is saving the order
+	chargedAt  time.Time     // when Charge was last tapped (QFPOS_DEBUG_MEMSTATS)
+	chargeTook time.Duration // how long that Charge held the UI goroutine
+	startTook  time.Duration // how long the engine took to save the order
 }
 
 func newAmountScreen(g *gui) *amountScreen {
@@ -55,6 +61,7 @@ func newAmountScreen(g *gui) *amountScreen {
 		if utf8.RuneCountInString(text) > maxGoodsName {
 			s.item.SetText(string([]rune(text)[:maxGoodsName]))
 		}
+		loadFallback(text, nil) // a Chinese name: the system font, off the UI goroutine
 	}
 	s.item.OnSubmitted = func(string) { g.charge() }
 

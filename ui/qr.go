@@ -167,7 +167,7 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.scanOther.Wrapping = fyne.TextWrapWord
 	s.countdown = widget.NewProgressBar()
 	s.countdown.TextFormatter = func() string { return "" }
-	s.left = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	s.left = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.status = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.status.Wrapping = fyne.TextWrapWord
 	s.order = newOrderLabel()

@@ -40,7 +40,7 @@ func newResultScreen(g *gui, customer bool) *resultScreen {
 	s.amount.SizeName = theme.SizeNameHeadingText
 	s.detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.detail.Wrapping = fyne.TextWrapWord
-	s.syssn = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	s.syssn = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.order = newOrderLabel()
 	s.done = widget.NewButtonWithIcon(g.tr.T("result.new"), theme.NavigateNextIcon(), g.newSale)
 	s.done.Importance = widget.HighImportance

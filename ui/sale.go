@@ -4,37 +4,80 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/store"
 )
 
-// charge starts a sale for the amount on the amount screen.
+// charge starts a sale for the amount on the amount screen. The QR
+// screen shows at once, "creating the payment", while the engine saves
+// the order (an fsync) on a goroutine of its own: the UI goroutine does
+// no disk work. started takes it from there. A second Charge meanwhile
+// does nothing: the amount screen is gone and a sale is starting.
 func (g *gui) charge() {
-	if g.screen != screenAmount || g.sale != nil {
+	if g.screen != screenAmount || g.sale != nil || g.amount.starting {
 		return
 	}
+	t0 := time.Now()
+	defer func() { g.amount.chargeTook = time.Since(t0) }()
+	g.amount.chargedAt = t0
 	g.touch()
 	amt, err := g.eng.ParseAmount(g.amount.input)
 	if err != nil {
 		return
 	}
 	goods := strings.TrimSpace(g.amount.item.Text)
-	sale, err := g.eng.Start(g.ctx, checkout.Request{Amount: amt, GoodsName: goods})
-	if err != nil {
-		g.message(g.tr.T("error.title"), g.tr.T("error.start", err.Error()))
-		return
-	}
+	g.amount.starting = true
 	g.saleSeq++
-	g.sale, g.cancelling, g.lastEvent = sale, false, checkout.Event{}
+	g.cancelling, g.lastEvent = false, checkout.Event{}
 	total := g.eng.Settings().Expiry
 	for _, q := range g.qrScreens() {
 		q.start(g.cur.Format(amt), total)
+		q.setStatus(g.tr.T("qr.creating"), widget.MediumImportance)
+		q.cancel.Disable() // nothing to cancel before the order exists
 	}
 	g.show(screenQR)
 	if g.customer != nil {
 		g.customer.show(screenQR)
 	}
-	seq := g.saleSeq
+	seq, eng, ctx := g.saleSeq, g.eng, g.ctx
+	req := checkout.Request{Amount: amt, GoodsName: goods}
+	go func() {
+		t0 := time.Now()
+		sale, err := eng.Start(ctx, req)
+		took := time.Since(t0)
+		g.do(func() {
+			g.amount.startTook = took
+			g.started(seq, sale, err)
+		})
+	}()
+}
+
+// started shows the sale charge started, on the UI goroutine: its QR
+// screen follows its events; if it could not start, the amount screen
+// comes back as it was, with the reason.
+func (g *gui) started(seq int, sale *checkout.Sale, err error) {
+	g.amount.starting = false
+	if seq != g.saleSeq {
+		return // cannot happen: no other sale starts meanwhile
+	}
+	if err != nil {
+		for _, q := range g.qrScreens() {
+			q.preparing.Stop()
+		}
+		g.show(screenAmount)
+		if g.customer != nil {
+			g.customer.show(screenAmount)
+		}
+		g.message(g.tr.T("error.title"), g.tr.T("error.start", err.Error()))
+		return
+	}
+	g.sale = sale
+	for _, q := range g.qrScreens() {
+		q.setStatus(g.tr.T("qr.preparing"), widget.MediumImportance)
+		q.cancel.Enable()
+	}
 	go g.follow(sale, seq)
 	go g.countdown(sale, seq)
 }
@@ -97,8 +140,12 @@ func (g *gui) onEvent(seq int, ev checkout.Event) {
 		g.finish(ev)
 		return
 	}
+	shown := g.qr.qr.content != ""
 	for _, q := range g.qrScreens() {
 		q.apply(ev, g.cancelling)
+	}
+	if debugMemstats && !shown && g.qr.qr.content != "" {
+		reportQRShown(seq, g.amount.chargedAt, g.amount.chargeTook, g.amount.startTook)
 	}
 }
 
