@@ -77,9 +77,14 @@ type realClock struct{}
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// Poll is the polling schedule of a sale: about every Fast while the
-// customer is likely scanning (the first FastFor), then every Slow, each
-// interval jittered by ±Jitter, doubled after 429 or 5xx up to MaxBackoff.
+// Poll is the polling schedule of a sale (see the package doc). Queries
+// fall on a grid that starts when the QR is shown: one every Fast for the
+// first FastFor, then one every Slow. Each is moved by up to ±Jitter of
+// its interval, so kiosks started together do not query together, but
+// the grid itself never drifts: any 60 s holds at most 60 s / interval + 1
+// queries, and two queries are never more than interval × (1 + 2×Jitter)
+// apart. A query that comes back late skips the ticks it missed rather
+// than catching up. After 429 or 5xx the wait doubles, up to MaxBackoff.
 type Poll struct {
 	Fast, Slow time.Duration
 	FastFor    time.Duration
@@ -87,8 +92,53 @@ type Poll struct {
 	MaxBackoff time.Duration
 }
 
-// DefaultPoll is the schedule a counter uses.
-var DefaultPoll = Poll{Fast: 1250 * time.Millisecond, Slow: 3 * time.Second, FastFor: 90 * time.Second, Jitter: 0.2, MaxBackoff: 15 * time.Second}
+// DefaultPoll is the schedule a counter uses: a query every 1.25 s ± 10 %
+// for the first 2 minutes (48 a minute, at most 1.5 s apart), then every
+// 2.5 s ± 10 % (24 a minute, at most 3 s apart). See the package doc for
+// why.
+var DefaultPoll = Poll{Fast: 1250 * time.Millisecond, Slow: 2500 * time.Millisecond, FastFor: 2 * time.Minute, Jitter: 0.1, MaxBackoff: 15 * time.Second}
+
+// schedule is the grid of one sale's queries (see Poll).
+type schedule struct {
+	p     Poll
+	start time.Time
+	k     int // ticks taken
+}
+
+// next is when the query after now is due: the next tick of the grid
+// later than now, jittered.
+func (s *schedule) next(now time.Time) time.Time {
+	for {
+		s.k++
+		if t := s.tick(s.k); t.After(now) {
+			return t
+		}
+	}
+}
+
+// tick is the k-th query time of the grid, jittered.
+func (s *schedule) tick(k int) time.Time {
+	fast, slow := s.p.Fast, s.p.Slow
+	if fast <= 0 {
+		fast = DefaultPoll.Fast
+	}
+	if slow <= 0 {
+		slow = fast
+	}
+	nFast := 0
+	if s.p.FastFor > 0 {
+		nFast = int(s.p.FastFor / fast)
+	}
+	var base time.Time
+	var iv time.Duration
+	if k <= nFast {
+		base, iv = s.start.Add(time.Duration(k)*fast), fast
+	} else {
+		base, iv = s.start.Add(time.Duration(nFast)*fast+time.Duration(k-nFast)*slow), slow
+	}
+	j := min(max(s.p.Jitter, 0), 0.4)
+	return base.Add(jitter(iv, j) - iv)
+}
 
 // MerchantRequestsPerMinute is QFPay's limit per merchant (qfpay-api.md §9).
 const MerchantRequestsPerMinute = 400
@@ -127,6 +177,7 @@ type Engine struct {
 	st      *store.Store
 	s       Settings
 	limiter *rate.Limiter
+	hooked  bool // the Gateway spends the budget itself, per request (see budgeted)
 	notify  *notifier
 	jsapi   attempts // WeChat JSAPI attempts per sale (jsapi.go)
 }
@@ -170,14 +221,38 @@ func New(gw Gateway, st *store.Store, s Settings) *Engine {
 	if s.OrderPrefix == "" {
 		s.OrderPrefix = "QF"
 	}
-	perSecond := MerchantRequestsPerMinute * s.PollShare / 60
-	return &Engine{
+	e := &Engine{
 		gw:      gw,
 		st:      st,
 		s:       s,
-		limiter: rate.NewLimiter(rate.Limit(perSecond), 3),
+		limiter: newBudget(s.PollShare),
 		notify:  newNotifier(),
 	}
+	if b, ok := gw.(budgeted); ok {
+		b.SetBudget(e.throttle) // every request it sends, retries included
+		e.hooked = true
+	}
+	return e
+}
+
+// budgeted is a Gateway that makes each request it sends wait for a
+// budget (*payment.Client does); the engine hands it its token bucket.
+type budgeted interface {
+	SetBudget(wait func(ctx context.Context) error)
+}
+
+// newBudget is the token bucket of an engine with share of the merchant's
+// MerchantRequestsPerMinute. A bucket of burst b refilled at r a minute
+// lets through at most b + r requests in any 60 s, so r is the share less
+// the burst: a device never exceeds its share in any minute, bursts
+// included, and devices whose shares add up to 1 never exceed QFPay's
+// limit together. The burst (a twentieth of the share, 1–5) lets a sale's
+// close and confirming query go out together.
+func newBudget(share float64) *rate.Limiter {
+	perMinute := MerchantRequestsPerMinute * share
+	burst := min(max(int(perMinute/20), 1), 5)
+	refill := max(perMinute-float64(burst), 0.5)
+	return rate.NewLimiter(rate.Limit(refill/60), burst)
 }
 
 // Settings returns the engine's settings.
@@ -239,7 +314,7 @@ func jitter(d time.Duration, j float64) time.Duration {
 // customer's sale is never starved by recovery of old orders.
 func (e *Engine) throttle(ctx context.Context) error {
 	if ctx.Value(backgroundKey{}) != nil {
-		for e.limiter.TokensAt(e.s.Clock.Now()) < 2 {
+		for e.limiter.TokensAt(e.s.Clock.Now()) < float64(min(2, e.limiter.Burst())) {
 			if err := e.wait(ctx, time.Duration(float64(time.Second)/float64(e.limiter.Limit()))); err != nil {
 				return err
 			}
@@ -255,6 +330,17 @@ func (e *Engine) throttle(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// spend takes one request of the budget for a call about to be made to
+// the Gateway — unless the Gateway takes it itself for each request it
+// sends (a *payment.Client: see budgeted), so that nothing is counted
+// twice. Every QFPay call goes through one or the other.
+func (e *Engine) spend(ctx context.Context) error {
+	if e.hooked {
+		return ctx.Err()
+	}
+	return e.throttle(ctx)
 }
 
 type backgroundKey struct{}

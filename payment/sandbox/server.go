@@ -488,6 +488,9 @@ func (s *Server) writeReply(w http.ResponseWriter, rep reply) {
 	body := encode(rep)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-QF-SIGN", payment.BodySignature(body, s.cfg.ClientKey))
+	// The sandbox's own clock (Config.Now), which may be a test's virtual
+	// one, as QFPay's Date would be QFPay's: clients read expiry by it.
+	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 	w.Write(body)
 }
 
