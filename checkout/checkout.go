@@ -79,7 +79,7 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 
 // Poll is the polling schedule of a sale (see the package doc). Queries
 // fall on a grid that starts when the QR is shown: one every Fast for the
-// first FastFor, then one every Slow. Each is moved by up to ±Jitter of
+// first FastFor (and the first after it), then one every Slow. Each is moved by up to ±Jitter of
 // its interval, so kiosks started together do not query together, but
 // the grid itself never drifts: any 60 s holds at most 60 s / interval + 1
 // queries, and two queries are never more than interval × (1 + 2×Jitter)
@@ -125,9 +125,9 @@ func (s *schedule) tick(k int) time.Time {
 	if slow <= 0 {
 		slow = fast
 	}
-	nFast := 0
+	nFast := 0 // the fast ticks: through the first one after FastFor, so that a payment made within FastFor is seen a fast interval later
 	if s.p.FastFor > 0 {
-		nFast = int(s.p.FastFor / fast)
+		nFast = int(s.p.FastFor/fast) + 1
 	}
 	var base time.Time
 	var iv time.Duration

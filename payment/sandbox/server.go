@@ -432,6 +432,10 @@ func (s *Server) checkMchID(p params) reply {
 // authentication, and the signed JSON answer.
 func (s *Server) api(endpoint string, h func(*http.Request, params) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The sandbox's own clock (Config.Now), which may be a test's
+		// virtual one, as QFPay's Date is QFPay's: clients judge expiry
+		// by it.
+		w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 		if err := r.ParseForm(); err != nil {
 			s.writeReply(w, failure(codeParam, "cannot read the parameters: "+err.Error()))
 			return
@@ -488,9 +492,6 @@ func (s *Server) writeReply(w http.ResponseWriter, rep reply) {
 	body := encode(rep)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-QF-SIGN", payment.BodySignature(body, s.cfg.ClientKey))
-	// The sandbox's own clock (Config.Now), which may be a test's virtual
-	// one, as QFPay's Date would be QFPay's: clients read expiry by it.
-	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 	w.Write(body)
 }
 
