@@ -185,3 +185,103 @@ func TestBatches(t *testing.T) {
 		t.Errorf("batch sizes %v, want %v", sizes, want)
 	}
 }
+
+// spendGateway records, at each call, how many requests the engine's
+// bucket still holds; the clock stands still, so each call must have
+// taken one (and only one). With budget set (a *payment.Client's
+// SetBudget), it spends the request itself, as the client does.
+type spendGateway struct {
+	e      *Engine
+	budget func(context.Context) error
+	tokens []float64
+	calls  []string
+}
+
+func (g *spendGateway) saw(ctx context.Context, call string) {
+	if g.budget != nil {
+		g.budget(ctx)
+	}
+	g.calls = append(g.calls, call)
+	g.tokens = append(g.tokens, g.e.limiter.TokensAt(g.e.s.Clock.Now()))
+}
+
+// hookedGateway takes the budget the way *payment.Client does.
+type hookedGateway struct{ *spendGateway }
+
+func (g hookedGateway) SetBudget(wait func(context.Context) error) { g.budget = wait }
+
+func (g *spendGateway) CreatePayment(ctx context.Context, r payment.PaymentRequest) (*payment.PaymentResponse, error) {
+	g.saw(ctx, "payment")
+	return &payment.PaymentResponse{QRCode: "weixin://x", SysSN: "S1"}, nil
+}
+
+func (g *spendGateway) Query(ctx context.Context, r payment.QueryRequest) (*payment.QueryResponse, error) {
+	g.saw(ctx, "query")
+	return &payment.QueryResponse{Records: []payment.Record{{OutTradeNo: r.OutTradeNo[0], PayType: "800201", Amount: 500, Currency: "HKD", RespCd: "0000", Cancel: 2, SysDtm: "2026-11-22 12:00:00"}}}, nil
+}
+
+func (g *spendGateway) QueryRange(ctx context.Context, start, end time.Time, filter payment.QueryRequest) ([]payment.Record, error) {
+	g.saw(ctx, "query range")
+	return nil, nil
+}
+
+func (g *spendGateway) Cancel(ctx context.Context, r payment.CancelRequest) (*payment.CancelResponse, error) {
+	g.saw(ctx, "close")
+	return &payment.CancelResponse{}, nil
+}
+
+func (g *spendGateway) Refund(ctx context.Context, r payment.RefundRequest) (*payment.RefundResponse, error) {
+	g.saw(ctx, "refund")
+	return &payment.RefundResponse{SysSN: "R1"}, nil
+}
+
+// Every kind of QFPay call the engine makes takes one request from its
+// budget — payment, close, query, the day's records, refund — whether the
+// engine spends it or the gateway does per request (a *payment.Client,
+// whose openid exchanges and retries are so counted too).
+func TestEveryCallSpendsTheBudget(t *testing.T) {
+	for _, hooked := range []bool{false, true} {
+		t.Run(fmt.Sprint("hooked=", hooked), func(t *testing.T) {
+			clock := &stepClock{now: time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)}
+			st, err := store.Open(t.TempDir() + "/orders.db")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			g := &spendGateway{}
+			var gw Gateway = g
+			if hooked {
+				gw = hookedGateway{g}
+			}
+			e := New(gw, st, Settings{PollShare: 1, Clock: clock, Location: time.UTC}) // burst 5
+			g.e = e
+			if e.hooked != hooked || hooked && g.budget == nil {
+				t.Fatalf("hooked = %v", e.hooked)
+			}
+			ctx := context.Background()
+			o, err := e.newOrder(Request{Amount: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.send(ctx, o, "")                                 // payment
+			e.closeAndConfirm(ctx, o, store.StateExpired, nil) // close, query
+			e.Reconcile(ctx, clock.Now())                      // query range
+			if _, err := st.Update(o.OutTradeNo, func(o *store.Order) error {
+				o.SetState(store.StatePaid, clock.Now(), "test", "0000")
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			e.Refund(ctx, o.OutTradeNo, 100) // refund
+			want := []string{"payment", "close", "query", "query range", "refund"}
+			if !slices.Equal(g.calls, want) {
+				t.Fatalf("calls %v, want %v", g.calls, want)
+			}
+			for i, tok := range g.tokens {
+				if wantTok := float64(e.limiter.Burst() - 1 - i); tok < wantTok-0.01 || tok > wantTok+0.01 {
+					t.Errorf("%s: %.2f requests left in the bucket, want %v", g.calls[i], tok, wantTok)
+				}
+			}
+		})
+	}
+}
