@@ -35,6 +35,58 @@
 // again"). Recover leaves it so; Reconcile lists it. A refund whose record
 // differs is never taken as done: it stays unknown.
 //
+// The polling schedule (DefaultPoll, Poll). A sale finds a payment by
+// its next query, so payment → paid is what is left of the polling
+// interval plus the query's round trip (and the store's write): about
+// interval/2 + RTT on the median, interval + RTT at worst. The targets
+// are a median of at most 1 s and a worst of 2 s for the first 2 minutes
+// (when customers pay), a worst of 3.5 s after, and at most 50 queries a
+// minute per waiting sale in any minute. 50 a minute means an interval of
+// at least 1.2 s; a worst of 2 s means interval × (1 + 2×jitter) + RTT ≤
+// 2 s. Hence 1.25 s ± 10 % (queries 1.125–1.5 s apart: 48 a minute, a
+// worst of 1.5 s + RTT, a median of about 0.63 s + RTT) through the first
+// query after 2 minutes, then 2.5 s ± 10 % (24 a minute, at most 3 s
+// apart: 3 s + RTT). This holds while QFPay answers within about 0.4 s;
+// the sandbox answers in milliseconds (docs/benchmarks.md). Queries fall
+// on a grid fixed when the QR is shown, each moved by its jitter only,
+// so the jitter never adds up to a burst or a drift: a 60 s window holds
+// at most 60/1.25 + 1 = 49. A query answered late skips the ticks it
+// missed. When QFPay's notification is configured (NotifyHandler), a
+// verified one settles the order and wakes the sale at once; polling
+// stays the fallback.
+//
+// The QFPay budget. QFPay takes 400 requests a minute per merchant
+// (qfpay-api.md §9); a device may use PollShare of them (0.25 by
+// default: four devices). Every call — payment, query (each page), close,
+// reversal, refund, openid, and the client's own retries — waits for the
+// engine's token bucket: New hands it to a *payment.Client (SetBudget),
+// which takes a request for each HTTP request it sends; with another
+// Gateway the engine takes one per call itself. A bucket of burst b
+// refilled at r a minute lets through b + r in any 60 s, so r is the
+// share less the burst (100 a minute: burst 5, refilled at 95): a device
+// stays within its share in every minute, bursts included, and devices
+// whose shares add up to 1 stay within QFPay's limit together. Running
+// sales come first: recovery and Check take a request only while the
+// bucket holds two.
+//
+// Recovery. Recover asks about the open orders 100 at a time
+// (out_trade_no takes a comma-separated list, §4; page_size 100, a full
+// page followed by the next), each query spanning orders made within 27
+// days less the margins. It closes only what QFPay could still take: an
+// order QFPay shows pending, or has no record of, past its expiry by
+// QFPay's own clock — the Date of the query's answer against the
+// record's sysdtm plus the expired_time sent (a life outside QFPay's
+// 5–120 minutes counts as 120), with a minute's margin — is settled
+// expired (failed, when QFPay never had it) as it stands: a QR QFPay no
+// longer takes cannot be paid, and a close would cost a request and a
+// confirming query. Only WeChat QR orders (800201, sent with
+// expired_time) are judged so; without QFPay's clock, and for JSAPI
+// attempts, an order past its expiry is closed and confirmed as before.
+// 2,000 orders past their expiry thus take 20 queries; four devices
+// recovering 2,000 orders with 200 still payable (200 closes and 200
+// confirming queries) finish in about 65 s, never above 400 a minute
+// together.
+//
 // Never a close for a paid order. Right before a close is sent, the order
 // is re-read under the store's write lock: one the file says is paid (a
 // verified notification or a JSAPI result page stored it while a query
