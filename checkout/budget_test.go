@@ -285,3 +285,43 @@ func TestEveryCallSpendsTheBudget(t *testing.T) {
 		})
 	}
 }
+
+// listGateway refuses, as a parameter error, a query for more than max
+// orders; it has a pending record of each order it is asked about.
+type listGateway struct {
+	spendGateway
+	max     int
+	queries []int
+}
+
+func (g *listGateway) Query(ctx context.Context, r payment.QueryRequest) (*payment.QueryResponse, error) {
+	g.queries = append(g.queries, len(r.OutTradeNo))
+	if len(r.OutTradeNo) > g.max {
+		return nil, &payment.Error{Op: "query", HTTPStatus: 200, Result: payment.Result{RespCd: "1150", RespErr: "out_trade_no too long"}}
+	}
+	resp := &payment.QueryResponse{}
+	for _, no := range r.OutTradeNo {
+		resp.Records = append(resp.Records, payment.Record{OutTradeNo: no, RespCd: "1143"})
+	}
+	return resp, nil
+}
+
+// Should QFPay refuse a long list of out_trade_nos (§4 types the field
+// String(128)), recovery asks again in halves rather than failing.
+func TestQueryAllHalvesRefusedLists(t *testing.T) {
+	g := &listGateway{max: 30}
+	e := New(g, nil, Settings{PollShare: 1, Clock: &stepClock{now: time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)}})
+	var ls []lookup
+	for i := range 100 {
+		ls = append(ls, lookup{no: fmt.Sprint("QF", i)})
+	}
+	got := e.queryAll(context.Background(), ls)
+	for _, l := range ls {
+		if a := got[l.no]; a.err != nil || !a.found {
+			t.Fatalf("%s: %+v", l.no, a)
+		}
+	}
+	if want := []int{100, 50, 25, 25, 50, 25, 25}; !slices.Equal(g.queries, want) {
+		t.Errorf("queries of %v orders, want %v", g.queries, want)
+	}
+}

@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -207,14 +208,30 @@ type said struct {
 // queryAll asks QFPay about every order of ls in as few queries as the
 // page size allows (see batches), and returns what it said of each, by
 // out_trade_no.
+//
+// §4 types out_trade_no and syssn as String(128) although it documents
+// comma-separated lists: should QFPay refuse a long list (a definitive
+// error, not a lost answer), the batch is asked again in halves, down to
+// one order a query.
 func (e *Engine) queryAll(ctx context.Context, ls []lookup) map[string]said {
 	out := make(map[string]said, len(ls))
-	for _, b := range batches(ls) {
+	var ask func(b []lookup)
+	ask = func(b []lookup) {
 		recs, date, err := e.queryMany(ctx, b)
+		var perr *payment.Error
+		if len(b) > 1 && errors.As(err, &perr) && !perr.Unknown() && ctx.Err() == nil {
+			e.s.Logger.Warn("QFPay refused a query for several orders; asking in halves", "orders", len(b), "err", err)
+			ask(b[:len(b)/2])
+			ask(b[len(b)/2:])
+			return
+		}
 		for _, l := range b {
 			rec, found := recs[l.no]
 			out[l.no] = said{rec: rec, found: found, date: date, err: err}
 		}
+	}
+	for _, b := range batches(ls) {
+		ask(b)
 	}
 	return out
 }
