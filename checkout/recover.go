@@ -185,10 +185,11 @@ const expiryMargin = time.Minute
 // the order's life (what was sent as expired_time; one outside QFPay's
 // 5–120 minutes is taken as 120). Only a WeChat QR (800201) order is
 // judged so: it is the one qfpos sends expired_time with; a JSAPI
-// attempt's life is QFPay's and WeChat's, and it is closed. Without a record (QFPay never had the
-// order) it is the order's own expiry, by this device's clock: an order
-// QFPay has no record of NotFoundAfter after it was sent never reached
-// QFPay and never will. False when qnow is unknown: then o is closed.
+// attempt's life is QFPay's and WeChat's, and it is closed. Without a
+// record (QFPay never had the order) it is the order's own expiry, by
+// this device's clock: an order QFPay has no record of NotFoundAfter
+// after it was sent never reached QFPay and never will, whatever the
+// clocks say. False when qnow is unknown: then o is closed.
 func (e *Engine) pastExpiry(o *store.Order, rec *payment.Record, qnow time.Time) bool {
 	if qnow.IsZero() || o.ExpiresAt.IsZero() || o.PayType != "" && o.PayType != payment.PayTypeWeChatQR {
 		return false
