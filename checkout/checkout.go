@@ -35,6 +35,58 @@
 // again"). Recover leaves it so; Reconcile lists it. A refund whose record
 // differs is never taken as done: it stays unknown.
 //
+// The polling schedule (DefaultPoll, Poll). A sale finds a payment by
+// its next query, so payment → paid is what is left of the polling
+// interval plus the query's round trip (and the store's write): about
+// interval/2 + RTT on the median, interval + RTT at worst. The targets
+// are a median of at most 1 s and a worst of 2 s for the first 2 minutes
+// (when customers pay), a worst of 3.5 s after, and at most 50 queries a
+// minute per waiting sale in any minute. 50 a minute means an interval of
+// at least 1.2 s; a worst of 2 s means interval × (1 + 2×jitter) + RTT ≤
+// 2 s. Hence 1.25 s ± 10 % (queries 1.125–1.5 s apart: 48 a minute, a
+// worst of 1.5 s + RTT, a median of about 0.63 s + RTT) through the first
+// query after 2 minutes, then 2.5 s ± 10 % (24 a minute, at most 3 s
+// apart: 3 s + RTT). This holds while QFPay answers within about 0.4 s;
+// the sandbox answers in milliseconds (docs/benchmarks.md). Queries fall
+// on a grid fixed when the QR is shown, each moved by its jitter only,
+// so the jitter never adds up to a burst or a drift: a 60 s window holds
+// at most 60/1.25 + 1 = 49. A query answered late skips the ticks it
+// missed. When QFPay's notification is configured (NotifyHandler), a
+// verified one settles the order and wakes the sale at once; polling
+// stays the fallback.
+//
+// The QFPay budget. QFPay takes 400 requests a minute per merchant
+// (qfpay-api.md §9); a device may use PollShare of them (0.25 by
+// default: four devices). Every call — payment, query (each page), close,
+// reversal, refund, openid, and the client's own retries — waits for the
+// engine's token bucket: New hands it to a *payment.Client (SetBudget),
+// which takes a request for each HTTP request it sends; with another
+// Gateway the engine takes one per call itself. A bucket of burst b
+// refilled at r a minute lets through b + r in any 60 s, so r is the
+// share less the burst (100 a minute: burst 5, refilled at 95): a device
+// stays within its share in every minute, bursts included, and devices
+// whose shares add up to 1 stay within QFPay's limit together. Running
+// sales come first: recovery and Check take a request only while the
+// bucket holds two.
+//
+// Recovery. Recover asks about the open orders 100 at a time
+// (out_trade_no takes a comma-separated list, §4; page_size 100, a full
+// page followed by the next), each query spanning orders made within 27
+// days less the margins. It closes only what QFPay could still take: an
+// order QFPay shows pending, or has no record of, past its expiry by
+// QFPay's own clock — the Date of the query's answer against the
+// record's sysdtm plus the expired_time sent (a life outside QFPay's
+// 5–120 minutes counts as 120), with a minute's margin — is settled
+// expired (failed, when QFPay never had it) as it stands: a QR QFPay no
+// longer takes cannot be paid, and a close would cost a request and a
+// confirming query. Only WeChat QR orders (800201, sent with
+// expired_time) are judged so; without QFPay's clock, and for JSAPI
+// attempts, an order past its expiry is closed and confirmed as before.
+// 2,000 orders past their expiry thus take 20 queries; four devices
+// recovering 2,000 orders with 200 still payable (200 closes and 200
+// confirming queries) finish in about 65 s, never above 400 a minute
+// together.
+//
 // Never a close for a paid order. Right before a close is sent, the order
 // is re-read under the store's write lock: one the file says is paid (a
 // verified notification or a JSAPI result page stored it while a query
@@ -77,9 +129,14 @@ type realClock struct{}
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// Poll is the polling schedule of a sale: about every Fast while the
-// customer is likely scanning (the first FastFor), then every Slow, each
-// interval jittered by ±Jitter, doubled after 429 or 5xx up to MaxBackoff.
+// Poll is the polling schedule of a sale (see the package doc). Queries
+// fall on a grid that starts when the QR is shown: one every Fast for the
+// first FastFor (and the first after it), then one every Slow. Each is moved by up to ±Jitter of
+// its interval, so kiosks started together do not query together, but
+// the grid itself never drifts: any 60 s holds at most 60 s / interval + 1
+// queries, and two queries are never more than interval × (1 + 2×Jitter)
+// apart. A query that comes back late skips the ticks it missed rather
+// than catching up. After 429 or 5xx the wait doubles, up to MaxBackoff.
 type Poll struct {
 	Fast, Slow time.Duration
 	FastFor    time.Duration
@@ -87,8 +144,53 @@ type Poll struct {
 	MaxBackoff time.Duration
 }
 
-// DefaultPoll is the schedule a counter uses.
-var DefaultPoll = Poll{Fast: 1250 * time.Millisecond, Slow: 3 * time.Second, FastFor: 90 * time.Second, Jitter: 0.2, MaxBackoff: 15 * time.Second}
+// DefaultPoll is the schedule a counter uses: a query every 1.25 s ± 10 %
+// for the first 2 minutes (48 a minute, at most 1.5 s apart), then every
+// 2.5 s ± 10 % (24 a minute, at most 3 s apart). See the package doc for
+// why.
+var DefaultPoll = Poll{Fast: 1250 * time.Millisecond, Slow: 2500 * time.Millisecond, FastFor: 2 * time.Minute, Jitter: 0.1, MaxBackoff: 15 * time.Second}
+
+// schedule is the grid of one sale's queries (see Poll).
+type schedule struct {
+	p     Poll
+	start time.Time
+	k     int // ticks taken
+}
+
+// next is when the query after now is due: the next tick of the grid
+// later than now, jittered.
+func (s *schedule) next(now time.Time) time.Time {
+	for {
+		s.k++
+		if t := s.tick(s.k); t.After(now) {
+			return t
+		}
+	}
+}
+
+// tick is the k-th query time of the grid, jittered.
+func (s *schedule) tick(k int) time.Time {
+	fast, slow := s.p.Fast, s.p.Slow
+	if fast <= 0 {
+		fast = DefaultPoll.Fast
+	}
+	if slow <= 0 {
+		slow = fast
+	}
+	nFast := 0 // the fast ticks: through the first one after FastFor, so that a payment made within FastFor is seen a fast interval later
+	if s.p.FastFor > 0 {
+		nFast = int(s.p.FastFor/fast) + 1
+	}
+	var base time.Time
+	var iv time.Duration
+	if k <= nFast {
+		base, iv = s.start.Add(time.Duration(k)*fast), fast
+	} else {
+		base, iv = s.start.Add(time.Duration(nFast)*fast+time.Duration(k-nFast)*slow), slow
+	}
+	j := min(max(s.p.Jitter, 0), 0.4)
+	return base.Add(jitter(iv, j) - iv)
+}
 
 // MerchantRequestsPerMinute is QFPay's limit per merchant (qfpay-api.md §9).
 const MerchantRequestsPerMinute = 400
@@ -127,6 +229,7 @@ type Engine struct {
 	st      *store.Store
 	s       Settings
 	limiter *rate.Limiter
+	hooked  bool // the Gateway spends the budget itself, per request (see budgeted)
 	notify  *notifier
 	jsapi   attempts // WeChat JSAPI attempts per sale (jsapi.go)
 }
@@ -170,14 +273,38 @@ func New(gw Gateway, st *store.Store, s Settings) *Engine {
 	if s.OrderPrefix == "" {
 		s.OrderPrefix = "QF"
 	}
-	perSecond := MerchantRequestsPerMinute * s.PollShare / 60
-	return &Engine{
+	e := &Engine{
 		gw:      gw,
 		st:      st,
 		s:       s,
-		limiter: rate.NewLimiter(rate.Limit(perSecond), 3),
+		limiter: newBudget(s.PollShare),
 		notify:  newNotifier(),
 	}
+	if b, ok := gw.(budgeted); ok {
+		b.SetBudget(e.throttle) // every request it sends, retries included
+		e.hooked = true
+	}
+	return e
+}
+
+// budgeted is a Gateway that makes each request it sends wait for a
+// budget (*payment.Client does); the engine hands it its token bucket.
+type budgeted interface {
+	SetBudget(wait func(ctx context.Context) error)
+}
+
+// newBudget is the token bucket of an engine with share of the merchant's
+// MerchantRequestsPerMinute. A bucket of burst b refilled at r a minute
+// lets through at most b + r requests in any 60 s, so r is the share less
+// the burst: a device never exceeds its share in any minute, bursts
+// included, and devices whose shares add up to 1 never exceed QFPay's
+// limit together. The burst (a twentieth of the share, 1–5) lets a sale's
+// close and confirming query go out together.
+func newBudget(share float64) *rate.Limiter {
+	perMinute := MerchantRequestsPerMinute * share
+	burst := min(max(int(perMinute/20), 1), 5)
+	refill := max(perMinute-float64(burst), 0.5)
+	return rate.NewLimiter(rate.Limit(refill/60), burst)
 }
 
 // Settings returns the engine's settings.
@@ -239,7 +366,7 @@ func jitter(d time.Duration, j float64) time.Duration {
 // customer's sale is never starved by recovery of old orders.
 func (e *Engine) throttle(ctx context.Context) error {
 	if ctx.Value(backgroundKey{}) != nil {
-		for e.limiter.TokensAt(e.s.Clock.Now()) < 2 {
+		for e.limiter.TokensAt(e.s.Clock.Now()) < float64(min(2, e.limiter.Burst())) {
 			if err := e.wait(ctx, time.Duration(float64(time.Second)/float64(e.limiter.Limit()))); err != nil {
 				return err
 			}
@@ -255,6 +382,17 @@ func (e *Engine) throttle(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// spend takes one request of the budget for a call about to be made to
+// the Gateway — unless the Gateway takes it itself for each request it
+// sends (a *payment.Client: see budgeted), so that nothing is counted
+// twice. Every QFPay call goes through one or the other.
+func (e *Engine) spend(ctx context.Context) error {
+	if e.hooked {
+		return ctx.Err()
+	}
+	return e.throttle(ctx)
 }
 
 type backgroundKey struct{}

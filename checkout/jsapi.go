@@ -674,7 +674,7 @@ func (e *Engine) signInBudget(ctx context.Context) error {
 			return err
 		}
 	}
-	return e.throttle(ctx)
+	return e.spend(ctx)
 }
 
 // SignInLed records the attempt a sign-in (an OAuth code given to OpenID,
@@ -731,7 +731,7 @@ func (s *Sale) queryWithAttempts(ctx context.Context, po *store.Order) (rec paym
 		}
 	}
 	answer := e.jsapi.asking(parent)
-	recs, err := e.queryMany(ctx, lookups)
+	recs, _, err := e.queryMany(ctx, lookups)
 	if err != nil {
 		e.jsapi.queried(answer, e.s.Clock.Now(), ask[1:]...)
 		return rec, false, false, err

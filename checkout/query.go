@@ -2,7 +2,9 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,37 +105,135 @@ func queryRequest(ls []lookup) payment.QueryRequest {
 // query asks QFPay about one order or refund (see queryMany). found is
 // false when QFPay has no record of it (yet).
 func (e *Engine) query(ctx context.Context, l lookup) (rec payment.Record, found bool, err error) {
-	recs, err := e.queryMany(ctx, []lookup{l})
+	recs, _, err := e.queryMany(ctx, []lookup{l})
 	rec, found = recs[l.no]
 	return rec, found, err
 }
 
-// queryMany asks QFPay about orders in one query, within the engine's
-// share of the merchant's rate limit, and returns the record of each that
-// QFPay has, by out_trade_no: its payment record, or for a refund (looked
-// up by its own number) the refund record. A record is returned as QFPay
-// gave it: check it with problem before taking it as the order's.
-func (e *Engine) queryMany(ctx context.Context, ls []lookup) (map[string]payment.Record, error) {
-	if err := e.throttle(ctx); err != nil {
-		return nil, err
-	}
-	resp, err := e.gw.Query(ctx, queryRequest(ls))
-	if err != nil {
-		return nil, err
-	}
+// maxQueryPages bounds the pages one queryMany reads: a query for n
+// orders returns about n payment records (refunds have numbers of their
+// own), so a second page is rare and a tenth never needed.
+const maxQueryPages = 10
+
+// queryMany asks QFPay about orders (at most payment.MaxPageSize) in one
+// query, within the engine's share of the merchant's rate limit, and
+// returns the record of each that QFPay has, by out_trade_no: its payment
+// record, or for a refund (looked up by its own number) the refund
+// record; and QFPay's clock when it answered (zero when unknown). A full
+// page is followed by the next. A record is returned as QFPay gave it:
+// check it with problem before taking it as the order's.
+func (e *Engine) queryMany(ctx context.Context, ls []lookup) (map[string]payment.Record, time.Time, error) {
+	req := queryRequest(ls)
 	want := make(map[string]bool, len(ls))
 	for _, l := range ls {
 		want[l.no] = true
 	}
 	isPayment := func(r payment.Record) bool { return r.OrderType == "" || r.OrderType == "payment" }
 	out := make(map[string]payment.Record, len(ls))
-	for _, r := range resp.Records {
-		if prev, ok := out[r.OutTradeNo]; !want[r.OutTradeNo] || ok && (isPayment(prev) || !isPayment(r)) {
-			continue // not asked for, or the first payment record (else the first record) is kept
+	var date time.Time
+	for page := 1; page <= maxQueryPages; page++ {
+		if err := e.spend(ctx); err != nil {
+			return nil, date, err
 		}
-		out[r.OutTradeNo] = r
+		if page > 1 {
+			req.Page = page
+		}
+		resp, err := e.gw.Query(ctx, req)
+		if err != nil {
+			return nil, date, err
+		}
+		if date.IsZero() {
+			date = resp.Date
+		}
+		for _, r := range resp.Records {
+			if prev, ok := out[r.OutTradeNo]; !want[r.OutTradeNo] || ok && (isPayment(prev) || !isPayment(r)) {
+				continue // not asked for, or the first payment record (else the first record) is kept
+			}
+			out[r.OutTradeNo] = r
+		}
+		if req.PageSize == 0 || len(resp.Records) < req.PageSize {
+			break
+		}
 	}
-	return out, nil
+	return out, date, nil
+}
+
+// batches splits ls into queries of at most payment.MaxPageSize orders
+// each, in order of creation, each spanning little enough time that its
+// range (see queryRequest) holds all of them. Lookups without a time go
+// last, by themselves.
+func batches(ls []lookup) [][]lookup {
+	ls = slices.Clone(ls)
+	slices.SortStableFunc(ls, func(a, b lookup) int {
+		switch {
+		case a.from.IsZero() != b.from.IsZero():
+			if a.from.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		return a.from.Compare(b.from)
+	})
+	var out [][]lookup
+	var cur []lookup
+	var first time.Time
+	for _, l := range ls {
+		if len(cur) > 0 {
+			full := len(cur) == payment.MaxPageSize
+			tooLong := !l.from.IsZero() && l.to.Sub(first) > maxQuerySpan-2*rangeMargin
+			if full || tooLong || l.from.IsZero() != first.IsZero() {
+				out = append(out, cur)
+				cur = nil
+			}
+		}
+		if len(cur) == 0 {
+			first = l.from
+		}
+		cur = append(cur, l)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// said is what one query said of one order.
+type said struct {
+	rec   payment.Record
+	found bool
+	date  time.Time // QFPay's clock when it answered; zero when unknown
+	err   error
+}
+
+// queryAll asks QFPay about every order of ls in as few queries as the
+// page size allows (see batches), and returns what it said of each, by
+// out_trade_no.
+//
+// §4 types out_trade_no and syssn as String(128) although it documents
+// comma-separated lists: should QFPay refuse a long list (a definitive
+// error, not a lost answer), the batch is asked again in halves, down to
+// one order a query.
+func (e *Engine) queryAll(ctx context.Context, ls []lookup) map[string]said {
+	out := make(map[string]said, len(ls))
+	var ask func(b []lookup)
+	ask = func(b []lookup) {
+		recs, date, err := e.queryMany(ctx, b)
+		var perr *payment.Error
+		if len(b) > 1 && errors.As(err, &perr) && !perr.Unknown() && ctx.Err() == nil {
+			e.s.Logger.Warn("QFPay refused a query for several orders; asking in halves", "orders", len(b), "err", err)
+			ask(b[:len(b)/2])
+			ask(b[len(b)/2:])
+			return
+		}
+		for _, l := range b {
+			rec, found := recs[l.no]
+			out[l.no] = said{rec: rec, found: found, date: date, err: err}
+		}
+	}
+	for _, b := range batches(ls) {
+		ask(b)
+	}
+	return out
 }
 
 // problem says how QFPay's record r (of a query or a notification)

@@ -31,13 +31,22 @@ func (e *Engine) Recover(ctx context.Context) ([]Settled, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One query per hundred open orders (§4: out_trade_no takes a
+	// comma-separated list), not one per order.
+	var ls []lookup
+	for _, o := range open {
+		if !o.State.Final() {
+			ls = append(ls, e.orderLookup(o))
+		}
+	}
+	answers := e.queryAll(ctx, ls)
 	var out []Settled
 	for _, o := range open {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
 		if !o.State.Final() {
-			out = append(out, e.recoverOrder(ctx, o))
+			out = append(out, e.recoverWith(ctx, o, answers[o.OutTradeNo]))
 		}
 		for _, r := range o.Refunds {
 			if r.State == store.RefundCreating || r.State == store.RefundUnknown {
@@ -157,10 +166,59 @@ func (e *Engine) recoverSales(ctx context.Context, open []*store.Order) []Settle
 	return out
 }
 
+// recoverOrder queries order o and settles it (see recoverWith).
 func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
+	recs, date, err := e.queryMany(ctx, []lookup{e.orderLookup(o)})
+	rec, found := recs[o.OutTradeNo]
+	return e.recoverWith(ctx, o, said{rec: rec, found: found, date: date, err: err})
+}
+
+// expiryMargin is how long past an order's expiry, by QFPay's clock, it
+// is taken as no longer payable without a close (see pastExpiry): the
+// sysdtm and Date it is judged by are to the second, and QFPay may close
+// an expired QR a little late.
+const expiryMargin = time.Minute
+
+// pastExpiry reports whether order o can no longer be paid at QFPay by
+// QFPay's own clock: qnow, the Date of a query's answer, is expiryMargin
+// past the expiry QFPay set — its record's sysdtm (its clock too) plus
+// the order's life (what was sent as expired_time; one outside QFPay's
+// 5–120 minutes is taken as 120). Only a WeChat QR (800201) order is
+// judged so: it is the one qfpos sends expired_time with; a JSAPI
+// attempt's life is QFPay's and WeChat's, and it is closed. Without a
+// record (QFPay never had the order) it is the order's own expiry, by
+// this device's clock: an order QFPay has no record of NotFoundAfter
+// after it was sent never reached QFPay and never will, whatever the
+// clocks say. False when qnow is unknown: then o is closed.
+func (e *Engine) pastExpiry(o *store.Order, rec *payment.Record, qnow time.Time) bool {
+	if qnow.IsZero() || o.ExpiresAt.IsZero() || o.PayType != "" && o.PayType != payment.PayTypeWeChatQR {
+		return false
+	}
+	life := o.ExpiresAt.Sub(o.CreatedAt)
+	if life < 5*time.Minute || life > 120*time.Minute {
+		life = 120 * time.Minute
+	}
+	expires := o.ExpiresAt
+	if rec != nil {
+		t, err := time.ParseInLocation(payment.TimeLayout, rec.SysDtm, e.s.QFPayZone)
+		if err != nil {
+			return false // no sysdtm: close it
+		}
+		expires = t.Add(life)
+	}
+	return !qnow.Before(expires.Add(expiryMargin))
+}
+
+// recoverWith settles order o by what a query said of it. An order that
+// is still pending, or that QFPay has no record of, is closed and
+// confirmed only while it could still be paid: past its expiry by QFPay's
+// clock (see pastExpiry) it is expired (failed, when QFPay never had it)
+// as it stands, with no close — a close costs a request of the budget and
+// a confirming query, and a QR QFPay no longer takes needs none.
+func (e *Engine) recoverWith(ctx context.Context, o *store.Order, a said) Settled {
 	res := Settled{OutTradeNo: o.OutTradeNo, From: o.State, To: o.State}
 	now := e.s.Clock.Now()
-	rec, found, err := e.query(ctx, e.orderLookup(o))
+	rec, found, err := a.rec, a.found, a.err
 	if err != nil {
 		res.Err, res.Note = err, "QFPay could not be asked; will try again"
 		return res
@@ -176,6 +234,8 @@ func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 	case !found && now.Sub(o.CreatedAt) < e.s.NotFoundAfter:
 		res.Note = "QFPay has no record yet; too recent to decide"
 		return res
+	case !found && e.pastExpiry(o, nil, a.date):
+		o2, err = e.settle(o, store.StateFailed, "recover: never reached QFPay, and past its expiry by QFPay's clock: nothing to close", nil)
 	case !found:
 		o2, err = e.closeAndConfirm(ctx, o, store.StateFailed, nil)
 	default:
@@ -198,6 +258,10 @@ func (e *Engine) recoverOrder(ctx context.Context, o *store.Order) Settled {
 				o2 = o
 			}
 			res.Note = "still payable until " + o.ExpiresAt.In(e.s.Location).Format("15:04:05")
+			break
+		}
+		if e.pastExpiry(o, &rec, a.date) {
+			o2, err = e.settle(o, store.StateExpired, "recover: pending at QFPay past its expiry by QFPay's clock: no longer payable, not closed", &rec)
 			break
 		}
 		o2, err = e.closeAndConfirm(ctx, o, store.StateExpired, nil)
@@ -277,6 +341,9 @@ type Mismatch struct {
 // merchant show as "not in this device's order file".
 func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, error) {
 	from, to := DayBounds(day, e.s.Location)
+	if err := e.spend(ctx); err != nil { // one request; a *payment.Client spends one per page itself
+		return nil, err
+	}
 	remote, err := e.gw.QueryRange(ctx, from, to, payment.QueryRequest{PayType: []string{payment.PayTypeWeChatQR, payment.PayTypeWeChatJSAPI}})
 	if err != nil {
 		return nil, fmt.Errorf("checkout: QFPay's records for %s: %w", from.Format("2006-01-02"), err)
@@ -397,7 +464,13 @@ func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount int64) (s
 	if err != nil {
 		return ref, err
 	}
-	resp, rerr := e.gw.Refund(ctx, payment.RefundRequest{SysSN: o.SysSN, OutTradeNo: ref.OutTradeNo, Amount: ref.Amount, Time: now, UDID: e.s.UDID})
+	var resp *payment.RefundResponse
+	rerr := e.spend(ctx)
+	if rerr != nil {
+		rerr = &payment.Error{Op: "refund", Err: rerr} // not sent: unknown, and queried
+	} else {
+		resp, rerr = e.gw.Refund(ctx, payment.RefundRequest{SysSN: o.SysSN, OutTradeNo: ref.OutTradeNo, Amount: ref.Amount, Time: now, UDID: e.s.UDID})
+	}
 	var perr *payment.Error
 	switch {
 	case rerr == nil:

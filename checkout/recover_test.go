@@ -10,8 +10,8 @@ import (
 	"github.com/qfpos/qfpos/store"
 )
 
-// crashAfterCreate saves an order and sends its payment, as a sale does,
-// then "crashes": the order stays as saved, state creating.
+// crashAfterCreate saves an order and sends its payment (with the
+// order's 5 minutes as expired_time), as a sale does, then "crashes": the order stays as saved, state creating.
 func (r *rig) crashAfterCreate(t *testing.T, amount int64, send bool) *store.Order {
 	t.Helper()
 	now := r.clock.Now()
@@ -24,7 +24,7 @@ func (r *rig) crashAfterCreate(t *testing.T, amount int64, send bool) *store.Ord
 		t.Fatal(err)
 	}
 	if send {
-		if _, err := r.client.CreatePayment(context.Background(), payment.PaymentRequest{OutTradeNo: o.OutTradeNo, Amount: amount, Currency: "HKD", Time: now}); err != nil {
+		if _, err := r.client.CreatePayment(context.Background(), payment.PaymentRequest{OutTradeNo: o.OutTradeNo, Amount: amount, Currency: "HKD", Time: now, ExpiredMinutes: 5}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -292,7 +292,13 @@ func (e *Engine) send(ctx context.Context, o *store.Order, openid string) answer
 	if o.PayType == payment.PayTypeWeChatQR {
 		req.ExpiredMinutes = int(e.s.Expiry / time.Minute) // documented for MPM pay types only (§2.2)
 	}
-	resp, err := e.gw.CreatePayment(ctx, req)
+	var resp *payment.PaymentResponse
+	err := e.spend(ctx)
+	if err == nil {
+		resp, err = e.gw.CreatePayment(ctx, req)
+	} else {
+		err = &payment.Error{Op: "payment", Err: err} // never sent; unknown to the caller as any lost answer, and resolved by query
+	}
 	var qr, syssn string
 	var params *payment.PayParams
 	if resp != nil {
@@ -484,7 +490,7 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 		return
 	}
 	defer e.notify.forget(o.OutTradeNo)
-	start := e.s.Clock.Now()
+	sched := schedule{p: e.s.Poll, start: e.s.Clock.Now()}
 	backoff := time.Duration(0)
 	for {
 		// The order as stored decides first: a verified notification or a
@@ -506,14 +512,11 @@ func (s *Sale) poll(ctx context.Context, deadline time.Time) {
 			s.closeAndConfirm(ctx, s.order(), final)
 			return
 		}
-		interval := e.s.Poll.Fast
-		if now.Sub(start) > e.s.Poll.FastFor {
-			interval = e.s.Poll.Slow
+		due := sched.next(now)
+		if b := now.Add(backoff); b.After(due) {
+			due = b
 		}
-		if backoff > interval {
-			interval = backoff
-		}
-		interval = min(jitter(interval, e.s.Poll.Jitter), deadline.Sub(now))
+		interval := min(due.Sub(now), deadline.Sub(now))
 		select {
 		case <-s.cancel:
 			continue
@@ -607,6 +610,9 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 			return cur, nil
 		default:
 			o = cur
+		}
+		if cerr = e.spend(closeCtx); cerr != nil {
+			return nil, cerr
 		}
 		_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
 		if cerr != nil {

@@ -44,6 +44,7 @@ type Client struct {
 	log       *slog.Logger
 	directURL string
 	hc        *http.Client
+	budget    *atomic.Pointer[func(context.Context) error] // see SetBudget; never nil
 
 	// Seams for tests.
 	now         func() time.Time
@@ -150,6 +151,7 @@ func NewClient(baseURL, appCode, clientKey string, opts ...Option) (*Client, err
 		return nil, errors.New("payment: no QFPay client key given")
 	}
 	c := &Client{
+		budget:      new(atomic.Pointer[func(context.Context) error]),
 		baseURL:     base,
 		appCode:     appCode,
 		key:         clientKey,
@@ -238,6 +240,23 @@ type call struct {
 	// once forbids net/http to replay the request on its own, which it
 	// does for a GET whose reused connection fails.
 	once bool
+	// date, when set, receives the server's clock: the HTTP Date header
+	// of the answer (zero when it has none).
+	date *time.Time
+}
+
+// SetBudget makes every request the Client sends — each attempt of every
+// call, retries included: payment, query (every page), close, reversal,
+// refund, openid — wait for wait(ctx) first. A request wait refuses is
+// not sent and fails with its error. checkout.New sets the engine's
+// token bucket here, so a device keeps to its share of the merchant's
+// QFPay rate limit; a Client therefore serves one engine. nil removes it.
+func (c *Client) SetBudget(wait func(ctx context.Context) error) {
+	if wait == nil {
+		c.budget.Store(nil)
+		return
+	}
+	c.budget.Store(&wait)
 }
 
 // retryIdempotent repeats calls that are safe to repeat.
@@ -272,6 +291,11 @@ func (c *Client) do(ctx context.Context, k call) (object, error) {
 func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: k.op, Err: err, notSent: true, ctxDone: true}
+	}
+	if wait := c.budget.Load(); wait != nil {
+		if err := (*wait)(ctx); err != nil {
+			return nil, &Error{Op: k.op, Err: err, notSent: true, ctxDone: ctx.Err() != nil}
+		}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -320,6 +344,12 @@ func (c *Client) attempt(ctx context.Context, k call, sig string, n int) (object
 		return nil, e
 	}
 	defer resp.Body.Close()
+	if k.date != nil {
+		*k.date = time.Time{}
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			*k.date = t
+		}
+	}
 	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if rerr == nil && len(raw) > maxBody {
 		rerr = fmt.Errorf("%w: answer larger than %d bytes", errUndecodable, maxBody)

@@ -138,7 +138,8 @@ func (c *Client) Query(ctx context.Context, r QueryRequest) (*QueryResponse, err
 	if r.PageSize > 0 {
 		p["page_size"] = strconv.Itoa(r.PageSize)
 	}
-	o, err := c.do(ctx, call{op: op, method: http.MethodPost, path: pathQuery, params: p, retry: retryIdempotent})
+	var date time.Time
+	o, err := c.do(ctx, call{op: op, method: http.MethodPost, path: pathQuery, params: p, retry: retryIdempotent, date: &date})
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +147,7 @@ func (c *Client) Query(ctx context.Context, r QueryRequest) (*QueryResponse, err
 	if derr != nil {
 		return nil, &Error{Op: op, HTTPStatus: http.StatusOK, Result: o.result(), Err: derr}
 	}
+	resp.Date = date
 	return resp, nil
 }
 

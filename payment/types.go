@@ -94,6 +94,9 @@ type QueryResponse struct {
 	Page     int
 	PageSize int
 	Records  []Record
+	// Date is QFPay's clock when it answered (the HTTP Date header, to the
+	// second); zero when the answer had none.
+	Date time.Time
 }
 
 // Record is one transaction as /trade/v1/query reports it.

@@ -432,6 +432,10 @@ func (s *Server) checkMchID(p params) reply {
 // authentication, and the signed JSON answer.
 func (s *Server) api(endpoint string, h func(*http.Request, params) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The sandbox's own clock (Config.Now), which may be a test's
+		// virtual one, as QFPay's Date is QFPay's: clients judge expiry
+		// by it.
+		w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 		if err := r.ParseForm(); err != nil {
 			s.writeReply(w, failure(codeParam, "cannot read the parameters: "+err.Error()))
 			return
