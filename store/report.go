@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -382,16 +381,11 @@ func attemptParent(ob *bolt.Bucket, k []byte) (string, error) {
 	if data == nil {
 		return "", fmt.Errorf("store: by_time entry %q has no order", k[8:])
 	}
-	if !bytes.Contains(data, []byte(`"parent":`)) {
-		return "", nil
-	}
-	var o struct {
-		Parent string `json:"parent"`
-	}
-	if err := json.Unmarshal(data, &o); err != nil {
+	parent, err := parentOf(data)
+	if err != nil {
 		return "", fmt.Errorf("store: order %q: %w", k[8:], err)
 	}
-	return o.Parent, nil
+	return parent, nil
 }
 
 func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
