@@ -113,8 +113,12 @@ var recodeChunk = 10000
 // that key on after each; it deletes it once done. A recode cut short (a
 // crash) goes on at the next Open: the orders read the same in either form.
 func recode(db *bolt.DB) error {
-	for {
-		done := false
+	done := true
+	db.View(func(tx *bolt.Tx) error {
+		done = tx.Bucket(bucketMeta).Get(keyRecode) == nil
+		return nil
+	})
+	for !done {
 		err := db.Update(func(tx *bolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
 			from := meta.Get(keyRecode)
@@ -155,10 +159,8 @@ func recode(db *bolt.DB) error {
 		if err != nil {
 			return fmt.Errorf("store: rewriting orders in the new form: %w", err)
 		}
-		if done {
-			return nil
-		}
 	}
+	return nil
 }
 
 // Store is an open order log. Its methods are safe for concurrent use.
