@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -22,7 +24,7 @@ const DefaultListLimit = 50
 type ListQuery struct {
 	From, To time.Time // CreatedAt in [From, To); a zero time is no bound
 	State    State     // only orders in this state; "" for any
-	Search   string    // only out_trade_nos containing this, ignoring case; "" for any
+	Search   string    // only out_trade_nos containing this, ignoring ASCII case; "" for any
 	Limit    int       // page size; 0 or less means DefaultListLimit
 	Cursor   string    // "" for the first page, else the next cursor List returned
 }
@@ -46,12 +48,12 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 			return nil, "", fmt.Errorf("%w: cursor %q", ErrInvalid, q.Cursor)
 		}
 	}
-	search := []byte(q.Search)
+	search := newMatcher(q.Search)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOrders)
 		var last []byte
 		return scan(tx, q.From, q.To, true, after, func(k, v []byte) (bool, error) {
-			if len(search) > 0 && !containsFold(k[8:], search) {
+			if search != nil && !search.match(k[8:]) {
 				return true, nil
 			}
 			if q.State != "" {
@@ -82,14 +84,53 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	return orders, next, nil
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case.
-func containsFold(s, sub []byte) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if bytes.EqualFold(s[i:i+len(sub)], sub) {
-			return true
+// matcher finds a fragment in out_trade_nos, ignoring ASCII case. The
+// fragment is folded once; each number is matched as bytes, folded only
+// when both hold letters.
+type matcher struct {
+	upper   []byte // the fragment in upper case
+	letters bool   // it holds a letter
+	none    bool   // it holds a byte no out_trade_no has
+	buf     []byte
+}
+
+// newMatcher returns nil for an empty fragment, which matches everything.
+func newMatcher(fragment string) *matcher {
+	if fragment == "" {
+		return nil
+	}
+	m := &matcher{upper: make([]byte, len(fragment)), buf: make([]byte, 0, MaxOutTradeNo)}
+	for i := 0; i < len(fragment); i++ {
+		c := fragment[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+			m.letters = true
+		case isUpper(c):
+			m.letters = true
+		case !isAlnum(c) && c != '_' && c != '|' && c != '*':
+			m.none = true
+		}
+		m.upper[i] = c
+	}
+	return m
+}
+
+func (m *matcher) match(no []byte) bool {
+	if m.none || len(no) < len(m.upper) {
+		return false
+	}
+	if !m.letters {
+		return bytes.Contains(no, m.upper)
+	}
+	b := append(m.buf[:0], no...)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
 		}
 	}
-	return false
+	m.buf = b
+	return bytes.Contains(b, m.upper)
 }
 
 // Total is the sum of the orders of one currency in one state.
@@ -300,20 +341,7 @@ func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
 	if err := cw.Write(exportColumns); err != nil {
 		return err
 	}
-	currencies := map[string]*money.Currency{}
-	decimal := func(minor int64, code string) string {
-		c, ok := currencies[code]
-		if !ok {
-			if cur, err := money.Lookup(code); err == nil {
-				c = &cur
-			}
-			currencies[code] = c
-		}
-		if c == nil {
-			return ""
-		}
-		return c.Decimal(minor)
-	}
+	decimal := decimals()
 	var after []byte
 	for {
 		var chunk []*Order
@@ -394,4 +422,79 @@ func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
 		return nil, fmt.Errorf("store: by_time entry %q has no order", k[8:])
 	}
 	return decode(data)
+}
+
+// ExportJSON writes the orders q selects, newest first, at most max of
+// them (0: all), as the JSON array `qfpos orders --json` prints: each
+// order under the tags of Order, plus "amount", txamt in major units (the
+// integer for a currency package money does not know). q.Limit and
+// q.Cursor are ignored. It reads exportChunk orders per transaction and
+// writes them as it goes, so memory stays flat whatever the range; it
+// returns how many orders it wrote.
+func (s *Store) ExportJSON(w io.Writer, q ListQuery, max int) (n int, err error) {
+	type row struct {
+		*Order
+		AmountDecimal string `json:"amount"`
+	}
+	decimal := decimals()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
+	q.Cursor = ""
+	for {
+		q.Limit = exportChunk
+		if max > 0 {
+			q.Limit = min(exportChunk, max-n)
+		}
+		page, next, err := s.List(q)
+		if err != nil {
+			return n, err
+		}
+		for _, o := range page {
+			amount := decimal(o.Amount, o.Currency)
+			if amount == "" {
+				amount = strconv.FormatInt(o.Amount, 10)
+			}
+			data, err := json.MarshalIndent(row{o, amount}, "  ", "  ")
+			if err != nil {
+				return n, err
+			}
+			if n == 0 {
+				bw.WriteString("\n  ")
+			} else {
+				bw.WriteString(",\n  ")
+			}
+			if _, err := bw.Write(data); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if next == "" || max > 0 && n >= max {
+			break
+		}
+		q.Cursor = next
+	}
+	if n > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return n, bw.Flush()
+}
+
+// decimals returns a function giving minor units of a currency in major
+// units ("" for a currency package money does not know), caching lookups.
+func decimals() func(minor int64, code string) string {
+	currencies := map[string]*money.Currency{}
+	return func(minor int64, code string) string {
+		c, ok := currencies[code]
+		if !ok {
+			if cur, err := money.Lookup(code); err == nil {
+				c = &cur
+			}
+			currencies[code] = c
+		}
+		if c == nil {
+			return ""
+		}
+		return c.Decimal(minor)
+	}
 }
