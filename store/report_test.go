@@ -3,8 +3,8 @@ package store
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"

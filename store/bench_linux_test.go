@@ -1,0 +1,22 @@
+package store
+
+import (
+	"os"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// dropCache drops path from the page cache (posix_fadvise DONTNEED), so
+// that what reads it next reads the disk. Pages another open Store has
+// mapped and touched stay: close it first.
+func dropCache(tb testing.TB, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		tb.Fatal(err)
+	}
+}
