@@ -297,8 +297,14 @@ func write(tx *bolt.Tx, o, old *Order) error {
 	if err := orders.Put(key, encodeOrder(nil, o)); err != nil {
 		return err
 	}
-	if err := byTime.Put(timeKey(o.CreatedAt, o.OutTradeNo), summarize(o).encode()); err != nil {
+	tk := timeKey(o.CreatedAt, o.OutTradeNo)
+	if err := byTime.Put(tk, summarize(o).encode()); err != nil {
 		return err
+	}
+	if old == nil {
+		if err := indexNumber(tx, tk); err != nil {
+			return err
+		}
 	}
 	var err error
 	if o.Pending() {

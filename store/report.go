@@ -52,10 +52,7 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOrders)
 		var last []byte
-		return scan(tx, q.From, q.To, true, after, func(k, v []byte) (bool, error) {
-			if search != nil && !search.match(k[8:]) {
-				return true, nil
-			}
+		each := func(k, v []byte) (bool, error) {
 			if q.State != "" {
 				sum, err := decodeSummary(v)
 				if err != nil {
@@ -76,7 +73,11 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 			orders = append(orders, o)
 			last = bytes.Clone(k)
 			return true, nil
-		})
+		}
+		if search != nil {
+			return searchIndex(tx, search, bound(q.From), bound(q.To), after, each)
+		}
+		return scan(tx, q.From, q.To, true, after, each)
 	})
 	if err != nil {
 		return nil, "", err
@@ -84,14 +85,12 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	return orders, next, nil
 }
 
-// matcher finds a fragment in out_trade_nos, ignoring ASCII case. The
-// fragment is folded once; each number is matched as bytes, folded only
-// when both hold letters.
+// matcher is a fragment of out_trade_no to search for, ignoring ASCII
+// case: it is folded once, and matched as bytes against the numbers the
+// search index holds folded (search.go).
 type matcher struct {
-	upper   []byte // the fragment in upper case
-	letters bool   // it holds a letter
-	none    bool   // it holds a byte no out_trade_no has
-	buf     []byte
+	upper []byte // the fragment in upper case
+	none  bool   // it holds a byte no out_trade_no has
 }
 
 // newMatcher returns nil for an empty fragment, which matches everything.
@@ -99,38 +98,18 @@ func newMatcher(fragment string) *matcher {
 	if fragment == "" {
 		return nil
 	}
-	m := &matcher{upper: make([]byte, len(fragment)), buf: make([]byte, 0, MaxOutTradeNo)}
+	m := &matcher{upper: make([]byte, len(fragment))}
 	for i := 0; i < len(fragment); i++ {
 		c := fragment[i]
 		switch {
 		case 'a' <= c && c <= 'z':
 			c -= 'a' - 'A'
-			m.letters = true
-		case isUpper(c):
-			m.letters = true
 		case !isAlnum(c) && c != '_' && c != '|' && c != '*':
 			m.none = true
 		}
 		m.upper[i] = c
 	}
 	return m
-}
-
-func (m *matcher) match(no []byte) bool {
-	if m.none || len(no) < len(m.upper) {
-		return false
-	}
-	if !m.letters {
-		return bytes.Contains(no, m.upper)
-	}
-	b := append(m.buf[:0], no...)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - ('a' - 'A')
-		}
-	}
-	m.buf = b
-	return bytes.Contains(b, m.upper)
 }
 
 // Total is the sum of the orders of one currency in one state.

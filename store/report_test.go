@@ -76,6 +76,7 @@ func numbers(orders []*Order) []string {
 
 func TestList(t *testing.T) {
 	s, all, day := listFixture(t)
+	checkIndexes(t, s) // the search index after inserts out of time order
 	newestFirst := slices.Clone(all)
 	slices.SortFunc(newestFirst, func(a, b *Order) int {
 		return bytes.Compare(timeKey(b.CreatedAt, b.OutTradeNo), timeKey(a.CreatedAt, a.OutTradeNo))

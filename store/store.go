@@ -9,7 +9,7 @@
 // Day views (List, Totals, HourlyPaid, ExportCSV) read a time index by range;
 // none of them loads the whole file. A Store is safe for concurrent use.
 //
-// # On-disk layout (schema 2)
+// # On-disk layout (schema 3)
 //
 //	meta     "schema" → uint64 big-endian schema version (= number of migrations run)
 //	         "count"  → uint64 big-endian number of orders
@@ -24,6 +24,8 @@
 //	         then out_trade_no → summary
 //	open     out_trade_no → empty, for every order where Order.Pending is true
 //	refunds  refund out_trade_no → out_trade_no of the order holding it
+//	numbers  the search index (schema 3): the by_time keys in blocks, each
+//	         holding its numbers as text for List's search (see search.go)
 //
 // A summary is what Totals, HourlyPaid and List's filters need without
 // decoding the order: byte 1 (its format), txamt and refunded amount as
@@ -103,6 +105,7 @@ var migrations = []migration{
 		}
 		return tx.Bucket(bucketMeta).Put(keyRecode, []byte{})
 	}},
+	{"the search index (search.go)", buildNumbers},
 }
 
 // recodeChunk is how many orders recode rewrites per transaction.
@@ -249,6 +252,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if err == nil {
 		err = recode(db)
+	}
+	if err == nil {
+		readAhead(db, path)
 	}
 	if err != nil {
 		db.Close()
