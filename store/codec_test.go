@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,6 +240,35 @@ func TestOpenDoesNotWrite(t *testing.T) {
 		s.Close()
 		if after := sum(); !bytes.Equal(before[:], after[:]) {
 			t.Errorf("open %d rewrote the file", i)
+		}
+	}
+}
+
+// TestSearchIndexInserts: the search index stays whole through appends
+// (the fast path), full blocks, inserts before and between blocks, and
+// numbers in lower case; and search finds each number.
+func TestSearchIndexInserts(t *testing.T) {
+	s := openTemp(t, WithNoSync())
+	var nos []string
+	add := func(no string, at time.Time) {
+		mustCreate(t, s, newOrder(no, at))
+		nos = append(nos, no)
+	}
+	for i := range 2*blockMax + 5 {
+		add(fmt.Sprintf("APP%04dX", i), t0.Add(time.Duration(i)*time.Second))
+	}
+	add("early0", t0.Add(-time.Hour))
+	for i := range blockMax + 3 { // into the middle: splits
+		add(fmt.Sprintf("mid%04d", i), t0.Add(time.Duration(blockMax)*time.Second+time.Duration(i)))
+	}
+	add("SAMEa", t0) // the same time as APP0000X
+	add("late|_*", t0.Add(time.Hour))
+	checkIndexes(t, s)
+	for _, no := range nos {
+		frag := strings.ToUpper(no[1:])
+		got, _, err := s.List(ListQuery{Search: frag, Limit: 1000})
+		if err != nil || !slices.ContainsFunc(got, func(o *Order) bool { return o.OutTradeNo == no }) {
+			t.Fatalf("search %q: %d orders, %v; %s missing", frag, len(got), err, no)
 		}
 	}
 }

@@ -121,6 +121,10 @@ func indexNumber(tx *bolt.Tx, key []byte) error {
 	if nk, _ := c.Next(); nk == nil {
 		last = true
 	}
+	// The common case, a new last entry, without decoding the block.
+	if v, ok := appendEntry(bv, key); ok && blockLen(v) <= blockMax {
+		return nb.Put(bytes.Clone(bk), v)
+	}
 	bk = bytes.Clone(bk)
 	b, err := decodeBlock(bv)
 	if err != nil {
@@ -150,6 +154,55 @@ func indexNumber(tx *bolt.Tx, key []byte) error {
 		return err
 	}
 	return nb.Put(bytes.Clone(b[half][:len(b[half]):len(b[half])]), b[half:].encode())
+}
+
+// blockLen is the number of entries of a well-formed block.
+func blockLen(v []byte) int {
+	n, _ := binary.Uvarint(v[1:])
+	return int(n)
+}
+
+// appendEntry returns block v with key added as its last entry, if key
+// sorts after every entry of v (and v reads); it leaves v as it is.
+func appendEntry(v, key []byte) ([]byte, bool) {
+	if len(v) < 2 || v[0] != 1 && v[0] != 2 {
+		return nil, false
+	}
+	n, k := binary.Uvarint(v[1:])
+	if k <= 0 || n == 0 || n > uint64(len(v)-1-k)/8 {
+		return nil, false
+	}
+	times, text := v[1+k:1+k+8*int(n)], v[1+k+8*int(n):]
+	if v[0] == 2 {
+		text = text[:len(text)/2]
+	}
+	if len(text) == 0 || text[len(text)-1] != '\n' {
+		return nil, false
+	}
+	lastNo := text[bytes.LastIndexByte(text[:len(text)-1], '\n')+1 : len(text)-1]
+	if c := bytes.Compare(times[len(times)-8:], key[:8]); c > 0 || c == 0 && bytes.Compare(lastNo, key[8:]) >= 0 {
+		return nil, false
+	}
+	no := key[8:]
+	lower := v[0] == 2 || hasLower(no)
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(times)+8+2*(len(text)+len(no)+1))
+	out = append(out, 1)
+	if lower {
+		out[0] = 2
+	}
+	out = binary.AppendUvarint(out, n+1)
+	out = append(append(out, times...), key[:8]...)
+	start := len(out)
+	out = append(append(append(out, text...), no...), '\n')
+	if lower {
+		for _, c := range out[start:] {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			out = append(out, c)
+		}
+	}
+	return out, true
 }
 
 func slicesBinarySearch(b block, key []byte) (int, bool) {
