@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -411,11 +410,8 @@ func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
 // writes them as it goes, so memory stays flat whatever the range; it
 // returns how many orders it wrote.
 func (s *Store) ExportJSON(w io.Writer, q ListQuery, max int) (n int, err error) {
-	type row struct {
-		*Order
-		AmountDecimal string `json:"amount"`
-	}
 	decimal := decimals()
+	var buf []byte
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("[")
 	q.Cursor = ""
@@ -433,16 +429,13 @@ func (s *Store) ExportJSON(w io.Writer, q ListQuery, max int) (n int, err error)
 			if amount == "" {
 				amount = strconv.FormatInt(o.Amount, 10)
 			}
-			data, err := json.MarshalIndent(row{o, amount}, "  ", "  ")
-			if err != nil {
-				return n, err
-			}
 			if n == 0 {
-				bw.WriteString("\n  ")
+				buf = append(buf[:0], "\n  "...)
 			} else {
-				bw.WriteString(",\n  ")
+				buf = append(buf[:0], ",\n  "...)
 			}
-			if _, err := bw.Write(data); err != nil {
+			buf = appendJSONRow(buf, o, amount)
+			if _, err := bw.Write(buf); err != nil {
 				return n, err
 			}
 			n++

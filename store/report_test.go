@@ -371,6 +371,9 @@ func TestExportCSVChunks(t *testing.T) {
 func TestExportJSON(t *testing.T) {
 	s, all, day := listFixture(t)
 	all = append(all, mustCreate(t, s, &Order{OutTradeNo: "ODD1", Amount: 7, Currency: "XAU", CreatedAt: day.Add(time.Hour)}))
+	full := fullOrder() // every field, and text encoding/json escapes
+	full.CreatedAt, full.GoodsName, full.RespMsg = day.Add(2*time.Hour), "<b>&\"\\\u2028\x01\xff咖啡\n", "\t"
+	all = append(all, mustCreate(t, s, full))
 	type row struct {
 		*Order
 		AmountDecimal string `json:"amount"`
