@@ -346,6 +346,25 @@ func BenchmarkExportMonth1M(b *testing.B) {
 	}
 }
 
+// BenchmarkExportYear1M writes the whole file (365 days, 10^6 orders) as
+// `qfpos orders --json` does, for its peak heap: it must stay flat.
+func BenchmarkExportYear1M(b *testing.B) {
+	s := openBig(b)
+	var secs []float64
+	run := func() {
+		if _, err := s.ExportJSON(io.Discard, ListQuery{}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		t := time.Now()
+		run()
+		secs = append(secs, time.Since(t).Seconds())
+	}
+	b.ReportMetric(median(secs), "s/export-year")
+	b.ReportMetric(float64(peakHeap(run))/1e6, "MB-peak/export-year")
+}
+
 // peakHeap runs fn and returns the most Go heap in use (HeapInuse) seen
 // while it ran, sampled every 2 ms.
 func peakHeap(fn func()) uint64 {

@@ -269,6 +269,7 @@ func searchIndex(tx *bolt.Tx, m *matcher, from, to []byte, after []byte, fn func
 		bk, bv = c.Prev()
 	}
 	var hits []int // offsets in text of the numbers that match
+	anchor := -1   // the byte of the fragment to look for first
 	for ; bk != nil; bk, bv = c.Prev() {
 		if len(bv) < 2 || bv[0] != 1 && bv[0] != 2 {
 			return fmt.Errorf("store: corrupt search block %x", bk)
@@ -283,13 +284,15 @@ func searchIndex(tx *bolt.Tx, m *matcher, from, to []byte, after []byte, fn func
 		if bv[0] == 2 {
 			text, folded = text[:len(text)/2], text[len(text)/2:]
 		}
+		if anchor < 0 {
+			anchor = rarest(m.upper, folded)
+		}
 		hits = hits[:0]
 		for off := 0; ; {
-			i := bytes.Index(folded[off:], m.upper)
-			if i < 0 {
+			p := index(folded, off, m.upper, anchor)
+			if p < 0 {
 				break
 			}
-			p := off + i
 			begin := bytes.LastIndexByte(folded[:p], '\n') + 1
 			hits = append(hits, begin)
 			end := bytes.IndexByte(folded[p:], '\n')
@@ -338,4 +341,39 @@ func searchIndex(tx *bolt.Tx, m *matcher, from, to []byte, after []byte, fn func
 		}
 	}
 	return nil
+}
+
+// rarest is the position in fragment of its byte that is least frequent
+// in sample: numbers share prefixes and date digits, and looking for a
+// byte that comes every 70 bytes rather than every 10 halves a search.
+func rarest(fragment, sample []byte) int {
+	var count [256]int
+	for _, c := range sample {
+		count[c]++
+	}
+	best := 0
+	for i, c := range fragment {
+		if count[c] < count[fragment[best]] {
+			best = i
+		}
+	}
+	return best
+}
+
+// index is the first position at or after off where fragment is in text,
+// found by looking for its byte at anchor; -1 if none.
+func index(text []byte, off int, fragment []byte, anchor int) int {
+	c := fragment[anchor]
+	for off+len(fragment) <= len(text) {
+		i := bytes.IndexByte(text[off+anchor:len(text)-len(fragment)+anchor+1], c)
+		if i < 0 {
+			return -1
+		}
+		p := off + i
+		if bytes.Equal(text[p:p+len(fragment)], fragment) {
+			return p
+		}
+		off = p + 1
+	}
+	return -1
 }
