@@ -272,3 +272,22 @@ func TestSearchIndexInserts(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexFromAnchor: the search's own byte search agrees with
+// bytes.Index whichever byte of the fragment it looks for first.
+func TestIndexFromAnchor(t *testing.T) {
+	text := []byte("QFPOS20260101AB12\nQFPOS20260101XYZ9\nAAB\nAB\n")
+	for _, frag := range []string{"AB", "AB1", "XYZ9", "Q", "9\n", "AAB", "B\nA", "ZZ", "QFPOS20260101XYZ9\nAAB\nAB\n", "QFPOS20260101XYZ9\nAAB\nAB\nX"} {
+		for anchor := range len(frag) {
+			for off := 0; off <= len(text); off++ {
+				want := bytes.Index(text[off:], []byte(frag))
+				if want >= 0 {
+					want += off
+				}
+				if got := index(text, off, []byte(frag), anchor); got != want {
+					t.Fatalf("index(%q, from %d, anchor %d) = %d, want %d", frag, off, anchor, got, want)
+				}
+			}
+		}
+	}
+}

@@ -33,8 +33,8 @@ type ListQuery struct {
 // ListQuery.Cursor, with the rest of the query unchanged, for the next
 // page: paging gives every order exactly once, even while new ones come in.
 //
-// It walks the time index over the range and decodes only the orders it
-// returns.
+// It walks the time index over the range (for a Search, the search index
+// of search.go) and decodes only the orders it returns.
 func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	limit := q.Limit
 	if limit <= 0 {
