@@ -1,25 +1,43 @@
 package store
 
 import (
-	"os"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 )
 
-// readAhead gives the mapped file back the kernel's normal read-ahead.
-// bbolt advises MADV_RANDOM, so that every page read from disk is one
-// 4 KiB read; the store's reads are ranges of keys that grow with time
-// (a day, a month, the time index), which lie together in the file, and a
-// cold day view would wait for hundreds of single-page reads. Called by
-// Open before any other transaction; a later remap (the file grew) is
-// random again until the next Open. A failure only costs speed.
-func readAhead(db *bolt.DB, path string) {
-	fi, err := os.Stat(path)
-	if err != nil || fi.Size() == 0 {
-		return
+// readAhead gives the mapped file the kernel's normal read-ahead while a
+// long read of a range runs (a search, the exports), and takes it back
+// after. bbolt advises MADV_RANDOM, so that every page read from disk is
+// one 4 KiB read: right for scattered reads such as start-up recovery's
+// (with read-ahead it would pull most of a large file into memory), but a
+// cold day view or search, which read keys that lie together in the file,
+// would wait for hundreds of single-page reads. The advice covers the
+// whole map, so it is counted: it goes back to random when the last range
+// read ends. Call it inside the read's transaction (which keeps bbolt from
+// remapping meanwhile) and call done before the transaction ends. A
+// failure only costs speed.
+type readAhead struct {
+	mu         sync.Mutex
+	n          int
+	data, size uintptr
+}
+
+func (r *readAhead) start(db *bolt.DB, tx *bolt.Tx) (done func()) {
+	r.mu.Lock()
+	if r.n == 0 {
+		info := db.Info()
+		r.data, r.size = info.Data, uintptr(tx.Size())&^uintptr(info.PageSize-1)
+		unix.Syscall(unix.SYS_MADVISE, r.data, r.size, unix.MADV_NORMAL)
 	}
-	info := db.Info()
-	size := uintptr(fi.Size()) &^ uintptr(info.PageSize-1)
-	unix.Syscall(unix.SYS_MADVISE, info.Data, size, unix.MADV_NORMAL)
+	r.n++
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		if r.n--; r.n == 0 {
+			unix.Syscall(unix.SYS_MADVISE, r.data, r.size, unix.MADV_RANDOM)
+		}
+		r.mu.Unlock()
+	}
 }

@@ -36,6 +36,14 @@ type ListQuery struct {
 // It walks the time index over the range (for a Search, the search index
 // of search.go) and decodes only the orders it returns.
 func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
+	return s.list(q, q.Search != "")
+}
+
+// list is List; with readAhead the kernel reads ahead meanwhile (see
+// readahead_linux.go): for a search, which reads the whole search index,
+// and the exports. A day view stays with single-page reads, as do the
+// short ranges recovery lists for each open sale.
+func (s *Store) list(q ListQuery, readAhead bool) (orders []*Order, next string, err error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultListLimit
@@ -49,6 +57,9 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	}
 	search := newMatcher(q.Search)
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if readAhead {
+			defer s.ra.start(s.db, tx)()
+		}
 		ob := tx.Bucket(bucketOrders)
 		var last []byte
 		each := func(k, v []byte) (bool, error) {
@@ -324,6 +335,7 @@ func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
 	for {
 		var chunk []*Order
 		err := s.db.View(func(tx *bolt.Tx) error {
+			defer s.ra.start(s.db, tx)()
 			ob := tx.Bucket(bucketOrders)
 			return scan(tx, from, to, false, after, func(k, _ []byte) (bool, error) {
 				o, err := orderAt(ob, k)
@@ -420,7 +432,7 @@ func (s *Store) ExportJSON(w io.Writer, q ListQuery, max int) (n int, err error)
 		if max > 0 {
 			q.Limit = min(exportChunk, max-n)
 		}
-		page, next, err := s.List(q)
+		page, next, err := s.list(q, true)
 		if err != nil {
 			return n, err
 		}

@@ -170,6 +170,7 @@ func recode(db *bolt.DB) error {
 type Store struct {
 	db   *bolt.DB
 	path string
+	ra   readAhead // for reads of ranges (readahead_linux.go)
 }
 
 type options struct {
@@ -252,9 +253,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if err == nil {
 		err = recode(db)
-	}
-	if err == nil {
-		readAhead(db, path)
 	}
 	if err != nil {
 		db.Close()
