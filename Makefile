@@ -79,7 +79,8 @@ soak-short:
 	bin/soak -seed 20261201 -sales 200 -workers 6 -crashes 5 -lanes 1 $(SOAK_ARGS)
 
 # Figures recorded in docs/benchmarks.md. The store's 10^6-order file is built
-# once (~16 s, 1.1 GB in the temp dir) and reused.
+# once (~50 s on a busy 2-core machine, 20 s of CPU; 620 MB in the temp dir) and
+# reused, never rewritten: delete /tmp/qfpos-store-bench-* to free the space.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./money/ ./payment/... ./store/
 	$(GO) test -run '^$$' -bench DetectionLatency -benchtime 20x ./checkout/

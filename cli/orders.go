@@ -118,13 +118,6 @@ func amountOf(currency string, minor int64) string {
 	return fmt.Sprintf("%d %s", minor, currency)
 }
 
-func decimalOf(currency string, minor int64) string {
-	if cur, err := money.Lookup(currency); err == nil {
-		return cur.Decimal(minor)
-	}
-	return fmt.Sprint(minor)
-}
-
 func newOrdersCmd(g *globals) *cobra.Command {
 	var r rangeFlags
 	var state string
@@ -151,44 +144,40 @@ func newOrdersCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			var all []*store.Order
+			out := cmd.OutOrStdout()
+			q := store.ListQuery{From: from, To: to, State: store.State(state)}
+			if asJSON {
+				// Streamed: each page is written as it is read.
+				_, err := st.ExportJSON(out, q, limit)
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CREATED\tOUT_TRADE_NO\tSTATE\tAMOUNT\tSYSSN\tGOODS")
+			n := 0
 			for cursor := ""; ; {
-				page, next, err := st.List(store.ListQuery{From: from, To: to, State: store.State(state), Limit: 200, Cursor: cursor})
+				q.Limit, q.Cursor = 200, cursor
+				if limit > 0 {
+					q.Limit = min(200, limit-n)
+				}
+				page, next, err := st.List(q)
 				if err != nil {
 					return err
 				}
-				all = append(all, page...)
-				if next == "" || (limit > 0 && len(all) >= limit) {
+				for _, o := range page {
+					amt := amountOf(o.Currency, o.Amount)
+					if r := o.Refunded(); r > 0 {
+						amt += " (refunded " + amountOf(o.Currency, r) + ")"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.CreatedAt.In(cfg.Location()).Format("2006-01-02 15:04:05"), o.OutTradeNo, o.State, amt, o.SysSN, o.GoodsName)
+				}
+				n += len(page)
+				if next == "" || limit > 0 && n >= limit {
 					break
 				}
 				cursor = next
 			}
-			if limit > 0 && len(all) > limit {
-				all = all[:limit]
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				type row struct {
-					*store.Order
-					AmountDecimal string `json:"amount"`
-				}
-				rows := make([]row, len(all))
-				for i, o := range all {
-					rows[i] = row{o, decimalOf(o.Currency, o.Amount)}
-				}
-				return writeJSON(out, rows)
-			}
-			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CREATED\tOUT_TRADE_NO\tSTATE\tAMOUNT\tSYSSN\tGOODS")
-			for _, o := range all {
-				amt := amountOf(o.Currency, o.Amount)
-				if n := o.Refunded(); n > 0 {
-					amt += " (refunded " + amountOf(o.Currency, n) + ")"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.CreatedAt.In(cfg.Location()).Format("2006-01-02 15:04:05"), o.OutTradeNo, o.State, amt, o.SysSN, o.GoodsName)
-			}
 			tw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d orders from %s to %s\n", len(all), from.Format(time.RFC3339), to.Format(time.RFC3339))
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d orders from %s to %s\n", n, from.Format(time.RFC3339), to.Format(time.RFC3339))
 			return nil
 		},
 	}

@@ -28,8 +28,10 @@ func (s State) Final() bool {
 
 // Order is one sale attempt: one out_trade_no at QFPay.
 //
-// The store keeps it as JSON under the tags below: they are the on-disk
-// format, so renaming one needs a migration (see store.go).
+// The store keeps it in the binary form of codec.go (files of schema 1:
+// as JSON under the tags below); a new field needs a new form and a
+// migration (see store.go). The tags are also what `qfpos orders --json`
+// prints.
 type Order struct {
 	OutTradeNo string    `json:"out_trade_no"`         // ours: unique, unguessable
 	PayType    string    `json:"pay_type,omitempty"`   // 800201 or 800207

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -253,14 +252,6 @@ func get(tx *bolt.Tx, outTradeNo string) (*Order, error) {
 	return decode(v)
 }
 
-func decode(v []byte) (*Order, error) {
-	o := new(Order)
-	if err := json.Unmarshal(v, o); err != nil {
-		return nil, fmt.Errorf("store: corrupt order: %w", err)
-	}
-	return o, nil
-}
-
 // write saves o and brings every index in line with it. old is the stored
 // version o replaces, nil for a new order.
 func write(tx *bolt.Tx, o, old *Order) error {
@@ -303,16 +294,19 @@ func write(tx *bolt.Tx, o, old *Order) error {
 		}
 	}
 
-	data, err := json.Marshal(o)
-	if err != nil {
-		return fmt.Errorf("store: encode order %s: %w", o.OutTradeNo, err)
-	}
-	if err := orders.Put(key, data); err != nil {
+	if err := orders.Put(key, encodeOrder(nil, o)); err != nil {
 		return err
 	}
-	if err := byTime.Put(timeKey(o.CreatedAt, o.OutTradeNo), summarize(o).encode()); err != nil {
+	tk := timeKey(o.CreatedAt, o.OutTradeNo)
+	if err := byTime.Put(tk, summarize(o).encode()); err != nil {
 		return err
 	}
+	if old == nil {
+		if err := indexNumber(tx, tk); err != nil {
+			return err
+		}
+	}
+	var err error
 	if o.Pending() {
 		err = tx.Bucket(bucketOpen).Put(key, []byte{})
 	} else {

@@ -69,6 +69,22 @@ func checkIndexes(t testing.TB, s *Store) {
 		if !reflect.DeepEqual(gotRefunds, wantRefunds) {
 			t.Errorf("refunds index: got %v, want %v", gotRefunds, wantRefunds)
 		}
+		// The search index holds every by_time key once, in order, each
+		// block under its first key and none over blockMax.
+		var wantNumbers, gotNumbers [][]byte
+		tx.Bucket(bucketByTime).ForEach(func(k, _ []byte) error { wantNumbers = append(wantNumbers, bytes.Clone(k)); return nil })
+		tx.Bucket(bucketNumbers).ForEach(func(k, v []byte) error {
+			b, err := decodeBlock(v)
+			if err != nil || len(b) == 0 || len(b) > blockMax || !bytes.Equal(b[0], k) {
+				t.Errorf("search block %q: %d keys, %v", k, len(b), err)
+				return nil
+			}
+			gotNumbers = append(gotNumbers, b...)
+			return nil
+		})
+		if !slices.EqualFunc(gotNumbers, wantNumbers, bytes.Equal) {
+			t.Errorf("search index: %d keys, time index %d", len(gotNumbers), len(wantNumbers))
+		}
 		if c, _ := getUint(tx.Bucket(bucketMeta), keyCount); c != uint64(n) {
 			t.Errorf("count = %d, orders bucket has %d", c, n)
 		}

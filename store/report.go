@@ -1,11 +1,11 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -23,7 +23,7 @@ const DefaultListLimit = 50
 type ListQuery struct {
 	From, To time.Time // CreatedAt in [From, To); a zero time is no bound
 	State    State     // only orders in this state; "" for any
-	Search   string    // only out_trade_nos containing this, ignoring case; "" for any
+	Search   string    // only out_trade_nos containing this, ignoring ASCII case; "" for any
 	Limit    int       // page size; 0 or less means DefaultListLimit
 	Cursor   string    // "" for the first page, else the next cursor List returned
 }
@@ -33,9 +33,17 @@ type ListQuery struct {
 // ListQuery.Cursor, with the rest of the query unchanged, for the next
 // page: paging gives every order exactly once, even while new ones come in.
 //
-// It walks the time index over the range and decodes only the orders it
-// returns.
+// It walks the time index over the range (for a Search, the search index
+// of search.go) and decodes only the orders it returns.
 func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
+	return s.list(q, q.Search != "")
+}
+
+// list is List; with readAhead the kernel reads ahead meanwhile (see
+// readahead_linux.go): for a search, which reads the whole search index,
+// and the exports. A day view stays with single-page reads, as do the
+// short ranges recovery lists for each open sale.
+func (s *Store) list(q ListQuery, readAhead bool) (orders []*Order, next string, err error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultListLimit
@@ -47,14 +55,14 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 			return nil, "", fmt.Errorf("%w: cursor %q", ErrInvalid, q.Cursor)
 		}
 	}
-	search := []byte(q.Search)
+	search := newMatcher(q.Search)
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if readAhead {
+			defer s.ra.start(s.db, tx)()
+		}
 		ob := tx.Bucket(bucketOrders)
 		var last []byte
-		return scan(tx, q.From, q.To, true, after, func(k, v []byte) (bool, error) {
-			if len(search) > 0 && !containsFold(k[8:], search) {
-				return true, nil
-			}
+		each := func(k, v []byte) (bool, error) {
 			if q.State != "" {
 				sum, err := decodeSummary(v)
 				if err != nil {
@@ -75,7 +83,11 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 			orders = append(orders, o)
 			last = bytes.Clone(k)
 			return true, nil
-		})
+		}
+		if search != nil {
+			return searchIndex(tx, search, bound(q.From), bound(q.To), after, each)
+		}
+		return scan(tx, q.From, q.To, true, after, each)
 	})
 	if err != nil {
 		return nil, "", err
@@ -83,14 +95,31 @@ func (s *Store) List(q ListQuery) (orders []*Order, next string, err error) {
 	return orders, next, nil
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case.
-func containsFold(s, sub []byte) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if bytes.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
+// matcher is a fragment of out_trade_no to search for, ignoring ASCII
+// case: it is folded once, and matched as bytes against the numbers the
+// search index holds folded (search.go).
+type matcher struct {
+	upper []byte // the fragment in upper case
+	none  bool   // it holds a byte no out_trade_no has
+}
+
+// newMatcher returns nil for an empty fragment, which matches everything.
+func newMatcher(fragment string) *matcher {
+	if fragment == "" {
+		return nil
 	}
-	return false
+	m := &matcher{upper: make([]byte, len(fragment))}
+	for i := 0; i < len(fragment); i++ {
+		c := fragment[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !isAlnum(c) && c != '_' && c != '|' && c != '*':
+			m.none = true
+		}
+		m.upper[i] = c
+	}
+	return m
 }
 
 // Total is the sum of the orders of one currency in one state.
@@ -301,24 +330,12 @@ func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
 	if err := cw.Write(exportColumns); err != nil {
 		return err
 	}
-	currencies := map[string]*money.Currency{}
-	decimal := func(minor int64, code string) string {
-		c, ok := currencies[code]
-		if !ok {
-			if cur, err := money.Lookup(code); err == nil {
-				c = &cur
-			}
-			currencies[code] = c
-		}
-		if c == nil {
-			return ""
-		}
-		return c.Decimal(minor)
-	}
+	decimal := decimals()
 	var after []byte
 	for {
 		var chunk []*Order
 		err := s.db.View(func(tx *bolt.Tx) error {
+			defer s.ra.start(s.db, tx)()
 			ob := tx.Bucket(bucketOrders)
 			return scan(tx, from, to, false, after, func(k, _ []byte) (bool, error) {
 				o, err := orderAt(ob, k)
@@ -382,16 +399,11 @@ func attemptParent(ob *bolt.Bucket, k []byte) (string, error) {
 	if data == nil {
 		return "", fmt.Errorf("store: by_time entry %q has no order", k[8:])
 	}
-	if !bytes.Contains(data, []byte(`"parent":`)) {
-		return "", nil
-	}
-	var o struct {
-		Parent string `json:"parent"`
-	}
-	if err := json.Unmarshal(data, &o); err != nil {
+	parent, err := parentOf(data)
+	if err != nil {
 		return "", fmt.Errorf("store: order %q: %w", k[8:], err)
 	}
-	return o.Parent, nil
+	return parent, nil
 }
 
 func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
@@ -400,4 +412,73 @@ func orderAt(ob *bolt.Bucket, k []byte) (*Order, error) {
 		return nil, fmt.Errorf("store: by_time entry %q has no order", k[8:])
 	}
 	return decode(data)
+}
+
+// ExportJSON writes the orders q selects, newest first, at most max of
+// them (0: all), as the JSON array `qfpos orders --json` prints: each
+// order under the tags of Order, plus "amount", txamt in major units (the
+// integer for a currency package money does not know). q.Limit and
+// q.Cursor are ignored. It reads exportChunk orders per transaction and
+// writes them as it goes, so memory stays flat whatever the range; it
+// returns how many orders it wrote.
+func (s *Store) ExportJSON(w io.Writer, q ListQuery, max int) (n int, err error) {
+	decimal := decimals()
+	var buf []byte
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
+	q.Cursor = ""
+	for {
+		q.Limit = exportChunk
+		if max > 0 {
+			q.Limit = min(exportChunk, max-n)
+		}
+		page, next, err := s.list(q, true)
+		if err != nil {
+			return n, err
+		}
+		for _, o := range page {
+			amount := decimal(o.Amount, o.Currency)
+			if amount == "" {
+				amount = strconv.FormatInt(o.Amount, 10)
+			}
+			if n == 0 {
+				buf = append(buf[:0], "\n  "...)
+			} else {
+				buf = append(buf[:0], ",\n  "...)
+			}
+			buf = appendJSONRow(buf, o, amount)
+			if _, err := bw.Write(buf); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if next == "" || max > 0 && n >= max {
+			break
+		}
+		q.Cursor = next
+	}
+	if n > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return n, bw.Flush()
+}
+
+// decimals returns a function giving minor units of a currency in major
+// units ("" for a currency package money does not know), caching lookups.
+func decimals() func(minor int64, code string) string {
+	currencies := map[string]*money.Currency{}
+	return func(minor int64, code string) string {
+		c, ok := currencies[code]
+		if !ok {
+			if cur, err := money.Lookup(code); err == nil {
+				c = &cur
+			}
+			currencies[code] = c
+		}
+		if c == nil {
+			return ""
+		}
+		return c.Decimal(minor)
+	}
 }

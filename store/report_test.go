@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -75,6 +76,7 @@ func numbers(orders []*Order) []string {
 
 func TestList(t *testing.T) {
 	s, all, day := listFixture(t)
+	checkIndexes(t, s) // the search index after inserts out of time order
 	newestFirst := slices.Clone(all)
 	slices.SortFunc(newestFirst, func(a, b *Order) int {
 		return bytes.Compare(timeKey(b.CreatedAt, b.OutTradeNo), timeKey(a.CreatedAt, a.OutTradeNo))
@@ -107,6 +109,10 @@ func TestList(t *testing.T) {
 		{"search ignores case", ListQuery{Search: "xyz"}},
 		{"search and state", ListQuery{Search: "L01", State: StateUnknown}},
 		{"search finds nothing", ListQuery{Search: "nope"}},
+		{"search in mixed case", ListQuery{Search: "L0xYz"}},
+		{"search digits only", ListQuery{Search: "01"}},
+		{"search a byte no number has", ListQuery{Search: "xy-"}},
+		{"search a non-ASCII letter", ListQuery{Search: "xyž"}},
 		{"before all orders", ListQuery{To: day}},
 		{"from after to", ListQuery{From: d3, To: d2}},
 		{"state nobody has", ListQuery{State: "refunded"}},
@@ -357,5 +363,55 @@ func TestExportCSVChunks(t *testing.T) {
 	s, from, to := reportFixture(t)
 	if err := s.ExportCSV(&failWriter{n: 100}, from, to); err == nil {
 		t.Error("a write error was not returned")
+	}
+}
+
+// TestExportJSON: what `qfpos orders --json` printed when it held every
+// order in memory, now written a chunk at a time.
+func TestExportJSON(t *testing.T) {
+	s, all, day := listFixture(t)
+	all = append(all, mustCreate(t, s, &Order{OutTradeNo: "ODD1", Amount: 7, Currency: "XAU", CreatedAt: day.Add(time.Hour)}))
+	full := fullOrder() // every field, and text encoding/json escapes
+	full.CreatedAt, full.GoodsName, full.RespMsg = day.Add(2*time.Hour), "<b>&\"\\\u2028\x01\xff咖啡\n", "\t"
+	all = append(all, mustCreate(t, s, full))
+	type row struct {
+		*Order
+		AmountDecimal string `json:"amount"`
+	}
+	for _, c := range []struct {
+		q   ListQuery
+		max int
+	}{
+		{ListQuery{}, 0}, {ListQuery{}, 7}, {ListQuery{State: StatePaid, Limit: 3}, 0},
+		{ListQuery{From: day, To: day.Add(24 * time.Hour)}, 0}, {ListQuery{To: day}, 0},
+	} {
+		var rows []row
+		for _, o := range listAll(t, s, ListQuery{From: c.q.From, To: c.q.To, State: c.q.State}, nil) {
+			amount := fmt.Sprint(o.Amount)
+			if o.Currency == "HKD" {
+				amount = fmt.Sprintf("%d.%02d", o.Amount/100, o.Amount%100)
+			}
+			rows = append(rows, row{o, amount})
+		}
+		if c.max > 0 {
+			rows = rows[:c.max]
+		}
+		if rows == nil {
+			rows = []row{}
+		}
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.Encode(rows)
+		n, err := s.ExportJSON(&got, c.q, c.max)
+		if err != nil || n != len(rows) {
+			t.Fatalf("%+v: %d orders, %v; want %d", c, n, err, len(rows))
+		}
+		if got.String() != want.String() {
+			t.Errorf("%+v: got\n%.2000s\nwant\n%.2000s", c, got.String(), want.String())
+		}
+	}
+	if n, err := s.ExportJSON(&failWriter{n: 100}, ListQuery{}, 0); err == nil || n >= exportChunk {
+		t.Errorf("a failing writer: %d orders, %v; want an error within the first chunk", n, err)
 	}
 }

@@ -9,18 +9,23 @@
 // Day views (List, Totals, HourlyPaid, ExportCSV) read a time index by range;
 // none of them loads the whole file. A Store is safe for concurrent use.
 //
-// # On-disk layout (schema 1)
+// # On-disk layout (schema 3)
 //
 //	meta     "schema" → uint64 big-endian schema version (= number of migrations run)
 //	         "count"  → uint64 big-endian number of orders
 //	         "identity" → the file's Identity as JSON: sandbox, or live with
 //	                    base URL and app code (written since identities; no
 //	                    schema step, so older qfpos still open the file)
-//	orders   out_trade_no → the Order as JSON (see the tags on Order)
+//	         "recode" → while the migration to schema 2 runs: the
+//	                    out_trade_no it goes on from (see recode)
+//	orders   out_trade_no → the Order in the binary form of codec.go (schema
+//	         1: as JSON, under the tags on Order)
 //	by_time  8-byte big-endian CreatedAt.UnixNano with the sign bit flipped,
 //	         then out_trade_no → summary
 //	open     out_trade_no → empty, for every order where Order.Pending is true
 //	refunds  refund out_trade_no → out_trade_no of the order holding it
+//	numbers  the search index (schema 3): the by_time keys in blocks, each
+//	         holding its numbers as text for List's search (see search.go)
 //
 // A summary is what Totals, HourlyPaid and List's filters need without
 // decoding the order: byte 1 (its format), txamt and refunded amount as
@@ -29,7 +34,9 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -67,6 +74,7 @@ var (
 
 	keySchema = []byte("schema")
 	keyCount  = []byte("count")
+	keyRecode = []byte("recode")
 )
 
 // A migration is one step of the schema. The schema version of a file is
@@ -88,12 +96,81 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{"orders in the binary form of codec.go", func(tx *bolt.Tx) error {
+		// The orders are rewritten by recode after this transaction, a
+		// chunk per transaction, so that a large file is not rewritten in
+		// one; until then decode reads both forms.
+		if k, _ := tx.Bucket(bucketOrders).Cursor().First(); k == nil {
+			return nil
+		}
+		return tx.Bucket(bucketMeta).Put(keyRecode, []byte{})
+	}},
+	{"the search index (search.go)", buildNumbers},
+}
+
+// recodeChunk is how many orders recode rewrites per transaction.
+var recodeChunk = 10000
+
+// recode rewrites the orders still held as JSON in the binary form, from
+// the key meta "recode" holds, recodeChunk orders per transaction, moving
+// that key on after each; it deletes it once done. A recode cut short (a
+// crash) goes on at the next Open: the orders read the same in either form.
+func recode(db *bolt.DB) error {
+	done := true
+	db.View(func(tx *bolt.Tx) error {
+		done = tx.Bucket(bucketMeta).Get(keyRecode) == nil
+		return nil
+	})
+	for !done {
+		err := db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			from := meta.Get(keyRecode)
+			if from == nil {
+				done = true
+				return nil
+			}
+			orders := tx.Bucket(bucketOrders)
+			orders.FillPercent = fillPercent
+			type kv struct{ k, v []byte }
+			var batch []kv
+			c := orders.Cursor()
+			k, v := c.Seek(from)
+			for ; k != nil && len(batch) < recodeChunk; k, v = c.Next() {
+				if len(v) > 0 && v[0] == '{' {
+					o, err := decode(v)
+					if err != nil {
+						return fmt.Errorf("order %s: %w", k, err)
+					}
+					batch = append(batch, kv{bytes.Clone(k), encodeOrder(nil, o)})
+				}
+			}
+			var next []byte
+			if k != nil {
+				next = bytes.Clone(k)
+			}
+			for _, e := range batch {
+				if err := orders.Put(e.k, e.v); err != nil {
+					return err
+				}
+			}
+			if next == nil {
+				done = true
+				return meta.Delete(keyRecode)
+			}
+			return meta.Put(keyRecode, next)
+		})
+		if err != nil {
+			return fmt.Errorf("store: rewriting orders in the new form: %w", err)
+		}
+	}
+	return nil
 }
 
 // Store is an open order log. Its methods are safe for concurrent use.
 type Store struct {
 	db   *bolt.DB
 	path string
+	ra   readAhead // for reads of ranges (readahead_linux.go)
 }
 
 type options struct {
@@ -160,12 +237,23 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := checkIdentity(tx, path, o.want, o.legacy); err != nil {
-			return err
-		}
-		return setup(tx, o.migrations)
+	// A file that is up to date is only read: opening never rewrites it.
+	fresh := false
+	err = db.View(func(tx *bolt.Tx) error {
+		fresh = upToDate(tx, &o)
+		return nil
 	})
+	if err == nil && !fresh {
+		err = db.Update(func(tx *bolt.Tx) error {
+			if err := checkIdentity(tx, path, o.want, o.legacy); err != nil {
+				return err
+			}
+			return setup(tx, o.migrations)
+		})
+	}
+	if err == nil {
+		err = recode(db)
+	}
 	if err != nil {
 		db.Close()
 		var ie *IdentityError
@@ -176,6 +264,25 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// upToDate tells whether the file needs nothing from Open's transaction:
+// its schema is current and its identity is want's. When it is false that
+// transaction runs, and refuses what must be refused.
+func upToDate(tx *bolt.Tx, o *options) bool {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return false
+	}
+	if have, err := getUint(meta, keySchema); err != nil || have != uint64(len(o.migrations)) {
+		return false
+	}
+	if o.want == nil {
+		return true
+	}
+	v := meta.Get(keyIdentity)
+	var have Identity
+	return v != nil && json.Unmarshal(v, &have) == nil && have.Same(*o.want)
 }
 
 // setup checks the schema version and runs the pending migrations, in the

@@ -176,6 +176,7 @@ func TestMigrationsRunOnce(t *testing.T) {
 	}}
 	failing := migration{"failing step", func(*bolt.Tx) error { return errors.New("boom") }}
 	v2 := append(migrations[:len(migrations):len(migrations)], step)
+	v2 = v2[:len(v2):len(v2)] // each case below appends to a copy
 
 	for i, c := range []struct {
 		steps      []migration
@@ -183,7 +184,7 @@ func TestMigrationsRunOnce(t *testing.T) {
 		wantRuns   int
 		wantSchema uint64
 	}{
-		{migrations, false, 0, uint64(len(migrations))}, // a file at schema 1
+		{migrations, false, 0, uint64(len(migrations))}, // a file at the current schema
 		{v2, false, 1, uint64(len(v2))},                 // upgraded: the new step runs
 		{v2, false, 1, uint64(len(v2))},                 // reopened: it does not run again
 		{append(v2, failing), true, 1, uint64(len(v2))}, // a failing step leaves the file as it was
