@@ -265,7 +265,7 @@ func BenchmarkQueriesPerMinute(b *testing.B) {
 		}
 		gw := &countingGateway{Gateway: client, clock: clock}
 		start := clock.Now()
-		eng := checkout.New(gw, st, checkout.Settings{Currency: money.MustLookup("HKD"), Location: time.UTC, Clock: clock})
+		eng := checkout.New(gw, st, checkout.Settings{Currency: money.MustLookup("HKD"), Location: time.UTC, QFPayZone: time.UTC, Clock: clock})
 		sale, err := eng.Start(context.Background(), checkout.Request{Amount: 1000})
 		if err != nil {
 			b.Fatal(err)

@@ -174,7 +174,7 @@ func TestBatches(t *testing.T) {
 	var sizes []int
 	for _, b := range got {
 		sizes = append(sizes, len(b))
-		req := queryRequest(b)
+		req := queryRequest(b, time.Time{})
 		for _, l := range b {
 			if !l.from.IsZero() && (l.from.Before(req.Start) || l.to.After(req.End)) {
 				t.Errorf("%s outside its query's range", l.no)
@@ -323,5 +323,20 @@ func TestQueryAllHalvesRefusedLists(t *testing.T) {
 	}
 	if want := []int{100, 50, 25, 25, 50, 25, 25}; !slices.Equal(g.queries, want) {
 		t.Errorf("queries of %v orders, want %v", g.queries, want)
+	}
+}
+
+// A query's range never ends in QFPay's future by more than clock skew
+// needs: expiry, grace and the margin would otherwise put end_time a day
+// ahead, which QFPay's docs do not say it accepts.
+func TestQueryRangeEndsNearNow(t *testing.T) {
+	now := time.Date(2026, 11, 30, 15, 59, 50, 0, time.UTC) // 23:59:50 at QFPay, the last day of a month
+	l := lookup{no: "A", from: now.Add(-time.Minute), to: now.Add(5 * time.Minute)}
+	req := queryRequest([]lookup{l}, now)
+	if req.End.After(now.Add(queryLead)) || !req.End.After(now) {
+		t.Errorf("end %s, want within %s after now %s", req.End, queryLead, now)
+	}
+	if !req.Start.Before(l.from) {
+		t.Errorf("start %s after the order's creation %s", req.Start, l.from)
 	}
 }

@@ -433,7 +433,23 @@ func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payme
 		}
 	}
 	now := e.s.Clock.Now()
-	return e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+	revoked := ""
+	o2, err := e.st.Update(o.OutTradeNo, func(o *store.Order) error {
+		if o.State == store.StatePaid && to != store.StatePaid {
+			// Stored paid (a notification or a result page, while a close
+			// was on its way): it stays paid, but a record that now says
+			// closed or failed may mean the close revoked the payment
+			// (§5.1). Say so in its history, once, for a person to check.
+			if rec != nil && to != "" && to != store.StateUnknown {
+				revoked = fmt.Sprintf("QFPay now says %s (respcd %s, cancel %d) of this order stored paid: its payment may have been revoked by a close; check it (qfpos reconcile lists it)", to, rec.RespCd, rec.Cancel)
+				if n := len(o.History); n > 0 && o.History[n-1].Cause == revoked {
+					revoked = ""
+					return nil
+				}
+				o.History = append(o.History, store.Change{At: now.UTC(), From: o.State, To: o.State, Cause: revoked, RespCd: rec.RespCd})
+			}
+			return nil
+		}
 		if rec != nil {
 			if rec.SysSN != "" {
 				o.SysSN = rec.SysSN
@@ -448,9 +464,6 @@ func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payme
 				}
 			}
 		}
-		if o.State == store.StatePaid && to != store.StatePaid {
-			return nil
-		}
 		if to != "" {
 			respcd := ""
 			if rec != nil {
@@ -460,4 +473,8 @@ func (e *Engine) settle(o *store.Order, to store.State, cause string, rec *payme
 		}
 		return nil
 	})
+	if revoked != "" && err == nil {
+		e.s.Logger.Error("order stored paid, QFPay's record disagrees", "out_trade_no", o.OutTradeNo, "problem", revoked)
+	}
+	return o2, err
 }

@@ -60,6 +60,7 @@ func newRig(t *testing.T, tweak func(*checkout.Settings)) *rig {
 		Currency:  money.MustLookup("HKD"),
 		Expiry:    5 * time.Minute,
 		Location:  time.UTC,
+		QFPayZone: time.UTC, // the client's and the sandbox's, as in the app (both QFPay's zone)
 		PollShare: 1,
 		Poll:      fastPoll,
 		Grace:     200 * time.Millisecond,

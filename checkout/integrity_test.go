@@ -357,3 +357,73 @@ func TestNoCloseForAnOrderStoredPaid(t *testing.T) {
 		}
 	})
 }
+
+// A close sends the txdtm the order was stored (and sent) with, verbatim:
+// close takes the original payment's time (§5.1), and an order saved by an
+// older qfpos, or before qfpay_timezone changed, has it in another zone
+// than the client writes today.
+func TestCloseSendsTheStoredTxDtm(t *testing.T) {
+	r := newRig(t, nil)
+	eng, gw, _ := r.hooked()
+	o := r.crashAfterCreate(t, 1000, false)
+	// Payable at QFPay for 30 minutes, here for 5: past its expiry here,
+	// Recover must close it.
+	if _, err := r.client.CreatePayment(context.Background(), payment.PaymentRequest{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Currency: "HKD", Time: o.CreatedAt, ExpiredMinutes: 30}); err != nil {
+		t.Fatal(err)
+	}
+	const legacy = "2026-01-01 03:04:05" // as an older qfpos wrote it, in the merchant's zone
+	if _, err := r.st.Update(o.OutTradeNo, func(o *store.Order) error { o.TxDtm = legacy; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(5*time.Minute + 20*time.Second) // past its expiry here, within a minute of it at QFPay: Recover closes it
+	var sent []string
+	gw.set(func(g *hookGateway) {
+		g.cancel = func(req payment.CancelRequest) { sent = append(sent, req.TxDtm) }
+	})
+	if _, err := eng.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) == 0 {
+		t.Fatal("no close was sent")
+	}
+	for _, s := range sent {
+		if s != legacy {
+			t.Errorf("close sent txdtm %q, want the stored %q", s, legacy)
+		}
+	}
+}
+
+// A notification stores the order paid while the close is on its way:
+// the order stays paid, and QFPay's record, closed now, is noted in its
+// history and logged at error level, for a person to check whether the
+// close revoked the payment.
+func TestPaidWhileClosingIsFlagged(t *testing.T) {
+	r := newRig(t, nil)
+	eng, gw, logs := r.hooked()
+	sale, ev := startOn(t, eng, 1000)
+	qr := waitQR(t, ev)
+	var once sync.Once
+	gw.set(func(g *hookGateway) {
+		g.cancel = func(payment.CancelRequest) {
+			once.Do(func() {
+				o := r.order(t, qr.OutTradeNo)
+				n := &payment.Notification{NotifyType: "payment", PayType: o.PayType, OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Currency: o.Currency, RespCd: "0000"}
+				if err := eng.HandleNotification(n); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+	sale.Cancel()
+	if final := waitFinal(t, sale); final.State != store.StatePaid {
+		t.Errorf("final = %s, want paid (as stored)", final.State)
+	}
+	o := r.order(t, qr.OutTradeNo)
+	last := o.History[len(o.History)-1]
+	if o.State != store.StatePaid || !strings.Contains(last.Cause, "may have been revoked") {
+		t.Errorf("order %s, last history %+v", o.State, last)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "QFPay's record disagrees") {
+		t.Errorf("no error logged:\n%s", logs.String())
+	}
+}

@@ -809,7 +809,9 @@ func (s *Sale) attemptPaid(ctx context.Context, paid *store.Order, prec *payment
 func (s *Sale) endAttempts(ctx context.Context) {
 	parent := s.order().OutTradeNo
 	nos := s.e.jsapi.end(parent)
-	defer s.e.jsapi.remove(parent)
+	// The sale stays watched (a notification of a late payment is then
+	// part of it, not "paid after its sale ended") until finish has read
+	// its attempts: finish removes it.
 	for _, no := range nos {
 		a, err := s.e.st.Get(no)
 		if err != nil || a.State.Final() {

@@ -25,6 +25,11 @@ const (
 	// at most one calendar month, and 27 days is less than any calendar
 	// month in any zone, whatever zone the client writes the times in.
 	maxQuerySpan = 27 * 24 * time.Hour
+	// queryLead is how far past now end_time may reach: QFPay dates no
+	// record in the future, and its docs say nothing of an end_time
+	// ahead of its clock, so a range never reaches further than clock
+	// skew needs.
+	queryLead = 10 * time.Minute
 )
 
 // lookup is one order or refund a query asks QFPay about: the numbers it
@@ -68,8 +73,9 @@ func refundLookup(o *store.Order, r store.Refund) lookup {
 // one (QFPay then ignores the time range), else by out_trade_no within a
 // time range around their lives — never without one, since QFPay's
 // default is the current month only and an order made before midnight on
-// the last day of a month would not be found after it.
-func queryRequest(ls []lookup) payment.QueryRequest {
+// the last day of a month would not be found after it. The range ends no
+// later than queryLead past now (zero now: no such bound).
+func queryRequest(ls []lookup, now time.Time) payment.QueryRequest {
 	var req payment.QueryRequest
 	bySysSN := true
 	var from, to time.Time
@@ -94,6 +100,9 @@ func queryRequest(ls []lookup) payment.QueryRequest {
 		req.Start, req.End = from.Add(-rangeMargin), to.Add(rangeMargin)
 		if req.End.Sub(req.Start) > maxQuerySpan { // never for the orders of one sale
 			req.End = req.Start.Add(maxQuerySpan)
+		}
+		if lead := now.Add(queryLead); !now.IsZero() && req.End.After(lead) && lead.After(req.Start) {
+			req.End = lead
 		}
 	}
 	if len(ls) > 1 {
@@ -123,7 +132,7 @@ const maxQueryPages = 10
 // page is followed by the next. A record is returned as QFPay gave it:
 // check it with problem before taking it as the order's.
 func (e *Engine) queryMany(ctx context.Context, ls []lookup) (map[string]payment.Record, time.Time, error) {
-	req := queryRequest(ls)
+	req := queryRequest(ls, e.s.Clock.Now())
 	want := make(map[string]bool, len(ls))
 	for _, l := range ls {
 		want[l.no] = true

@@ -362,10 +362,43 @@ func (e *Engine) Reconcile(ctx context.Context, day time.Time) ([]Mismatch, erro
 		}
 		cursor = next
 	}
+	// A local order of the day that QFPay's records of the day lack may
+	// be dated the next day at QFPay (sent in the last second before
+	// midnight, or a clock apart): "not found" proves nothing until it
+	// is looked up itself, by its own number and time range.
+	var missing []lookup
+	{
+		inDay := map[string]bool{}
+		for _, r := range remote {
+			inDay[r.OutTradeNo] = true
+		}
+		for _, o := range local {
+			if inDay[o.OutTradeNo] || o.CreatedAt.Before(from) || !o.CreatedAt.Before(to) {
+				continue
+			}
+			if o.State == store.StatePaid || !o.State.Final() {
+				missing = append(missing, e.orderLookup(o))
+			}
+		}
+	}
+	for _, b := range batches(missing) {
+		recs, _, err := e.queryMany(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("checkout: QFPay's records for %s: %w", from.Format("2006-01-02"), err)
+		}
+		for _, l := range b {
+			if r, ok := recs[l.no]; ok {
+				remote = append(remote, r)
+			}
+		}
+	}
 	var out []Mismatch
 	seen := map[string]bool{}
 	for _, r := range remote {
 		if r.OrderType != "" && r.OrderType != "payment" {
+			continue
+		}
+		if seen[r.OutTradeNo] {
 			continue
 		}
 		seen[r.OutTradeNo] = true

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
@@ -200,5 +201,35 @@ func TestCheckSettlesTheSaleWithItsAttempts(t *testing.T) {
 	r.srv.Decline(plain.OutTradeNo)
 	if got, err := r.eng.Check(context.Background(), plain.OutTradeNo); err != nil || got.State != store.StateFailed {
 		t.Fatalf("plain Check = %+v, %v", got, err)
+	}
+}
+
+// An order sent in the last second of the merchant's day is dated the next
+// day at QFPay: the day's records lack it, but it is not "paid here, no
+// record at QFPay" — reconcile looks it up by itself before saying so.
+func TestReconcileOrderDatedNextDayAtQFPay(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	now := r.clock.Now()
+	dayFrom, dayTo := checkout.DayBounds(now, time.UTC)
+	r.clock.Add(dayTo.Add(-time.Second).Sub(now)) // 23:59:59 here
+	o := r.crashAfterCreate(t, 1250, false)       // saved at 23:59:59
+	r.clock.Add(2 * time.Second)                  // sent (and dated at QFPay) at 00:00:01
+	if _, err := r.client.CreatePayment(ctx, payment.PaymentRequest{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Currency: "HKD", Time: r.clock.Now(), ExpiredMinutes: 5}); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.Pay(o.OutTradeNo)
+	if _, err := r.eng.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.order(t, o.OutTradeNo).State; got != store.StatePaid {
+		t.Fatalf("order = %s, want paid", got)
+	}
+	ms, err := r.eng.Reconcile(ctx, dayFrom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 0 {
+		t.Errorf("mismatches = %+v, want none", ms)
 	}
 }

@@ -245,7 +245,8 @@ func (s *Sale) finish() {
 	if !o.State.Final() {
 		ev.State = store.StateUnknown
 	}
-	s.jsapiFinal(&ev) // JSAPI: a paid attempt makes the sale paid (jsapi.go)
+	s.jsapiFinal(&ev)              // JSAPI: a paid attempt makes the sale paid (jsapi.go)
+	s.e.jsapi.remove(o.OutTradeNo) // only now: see endAttempts
 	s.emit(ev)
 }
 
@@ -278,13 +279,14 @@ type answer struct {
 // payable order that cannot be recorded, it is closed and confirmed
 // rather than shown.
 func (e *Engine) send(ctx context.Context, o *store.Order, openid string) answer {
-	created := o.CreatedAt // the instant txdtm was written for; the Gateway formats it in QFPay's zone
+	created := o.CreatedAt // the instant txdtm was written for; TxDtm is what was stored, sent as is
 	req := payment.PaymentRequest{
 		PayType:    o.PayType,
 		OutTradeNo: o.OutTradeNo,
 		Amount:     o.Amount,
 		Currency:   o.Currency,
 		Time:       created,
+		TxDtm:      o.TxDtm,
 		GoodsName:  o.GoodsName,
 		UDID:       e.s.UDID,
 		SubOpenID:  openid,
@@ -614,7 +616,7 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 		if cerr = e.spend(closeCtx); cerr != nil {
 			return nil, cerr
 		}
-		_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, UDID: e.s.UDID})
+		_, cerr = e.gw.Cancel(closeCtx, payment.CancelRequest{OutTradeNo: o.OutTradeNo, SysSN: o.SysSN, Amount: o.Amount, Time: created, TxDtm: o.TxDtm, UDID: e.s.UDID})
 		if cerr != nil {
 			e.s.Logger.Info("close answered", "out_trade_no", o.OutTradeNo, "err", cerr)
 		}
