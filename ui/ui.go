@@ -132,7 +132,12 @@ func Run(ctx context.Context, a *cli.App) error {
 		// An order file of another identity, a damaged one: say why in a
 		// window of its own, and return the error for stderr and the
 		// exit code.
-		startError(fa, newTranslator(a.Config.Language), err).ShowAndRun()
+		w := startError(fa, newTranslator(a.Config.Language), err)
+		stopped := detachStopHook(fa.Lifecycle())
+		w.ShowAndRun()
+		if stopped != nil {
+			stopped()
+		}
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
