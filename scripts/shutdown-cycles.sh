@@ -4,12 +4,15 @@
 # amount, charges, waits for the QR on screen, sends SIGTERM with the sale
 # open, and checks that qfpos exits within LIMIT seconds (default 35) and
 # that the order is not lost: it is in the order file, settled or recorded
-# unknown, never left awaiting. A process still running at LIMIT counts as
+# unknown, never missing nor left awaiting. A process still running at LIMIT counts as
 # a hang: its goroutines go to $OUT/hang-N.txt (SIGQUIT) and the cycles go
 # on. Prints one line per cycle and a summary (exit times: median, p95,
 # max); exits 1 on any hang or lost order.
+# HANG_CLOSE=1 makes the sandbox hold every close for 2 minutes (a QFPay
+# that never confirms): qfpos must still exit within LIMIT, the order
+# recorded unknown.
 # Usage: scripts/shutdown-cycles.sh [cycles]   (after make build; needs the e2e packages)
-#   BIN=bin/qfpos  LIMIT=35  OUT=dir for hang dumps (default: kept in a temp dir, printed)
+#   BIN=bin/qfpos  LIMIT=35  HANG_CLOSE=1  OUT=dir for hang dumps (default: a temp dir)
 set -euo pipefail
 
 BIN=${BIN:-bin/qfpos}
@@ -67,6 +70,11 @@ for i in $(seq "$CYCLES"); do
     continue
   fi
   no=${qr##*/}
+  if [ -n "${HANG_CLOSE:-}" ]; then
+    curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \
+      --data '{"close": [{"kind": "latency", "delay": "120s", "times": 20}]}' \
+      "http://127.0.0.1:$PORT/sandbox/control/faults" || fail "cycle $i: cannot set the sandbox's faults"
+  fi
   sleep "0.$((RANDOM % 10))" # SIGTERM at a random moment of the QR screen
   t0=$(now)
   kill -TERM "$app_pid"
@@ -93,7 +101,7 @@ for i in $(seq "$CYCLES"); do
   st=$(order_state "$no")
   case $st in
     cancelled | paid | expired | failed | unknown) ;;
-    *) lost=$((lost + 1)); st="LOST (${st:-missing})"; cp "$tmp/app.log" "$OUT/lost-$i.txt" ;;
+    *) lost=$((lost + 1)); st="NOT RECORDED: ${st:-missing}"; cp "$tmp/app.log" "$OUT/lost-$i.txt" ;;
   esac
   echo "cycle $i: $no exit ${took}s status $rc, order $st"
 done
@@ -103,7 +111,7 @@ sort -n "$tmp/times" | awk -v c="$CYCLES" -v h="$hangs" -v l="$lost" -v f="$fail
   END {
     if (NR == 0) { printf "summary: no sale reached the QR screen (%d cycles)\n", c; exit }
     p95 = int(NR * 0.95 + 0.999); if (p95 > NR) p95 = NR
-    printf "summary: %d cycles, %d hung (> %d s), %d orders lost, %d without a QR; exit after SIGTERM: median %.2f s, p95 %.2f s, max %.2f s\n",
+    printf "summary: %d cycles, %d hung (> %d s), %d orders lost or left open, %d without a QR; exit after SIGTERM: median %.2f s, p95 %.2f s, max %.2f s\n",
       c, h, lim, l, f, t[int((NR + 1) / 2)], t[p95], t[NR]
   }'
 [ "$hangs" -eq 0 ] && [ "$lost" -eq 0 ] && [ "$failed" -eq 0 ]
