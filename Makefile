@@ -78,14 +78,14 @@ soak-short:
 	CGO_ENABLED=0 $(GO) build -o bin/soak ./internal/soak
 	bin/soak -seed 20261201 -sales 200 -workers 6 -crashes 5 -lanes 1 $(SOAK_ARGS)
 
-# Figures recorded in docs/benchmarks.md. The store's 10^6-order file is built
-# once (~50 s on a busy 2-core machine, 20 s of CPU; 620 MB in the temp dir) and
-# reused, never rewritten: delete /tmp/qfpos-store-bench-* to free the space.
+# Figures recorded in docs/benchmarks.md: the benchmarks of exactly the packages that have some,
+# then every figure they report (ns/op, B/op, allocs/op, each b.ReportMetric unit) in one table
+# (scripts/bench.sh, scripts/bench-table.sh). BENCH=regexp picks benchmarks, COUNT=n repeats them
+# (the table gives median and spread). The store's 10^6-order file is built once (~50 s on a busy
+# 2-core machine, 20 s of CPU; 620 MB in the temp dir) and reused, never rewritten: delete
+# /tmp/qfpos-store-bench-* to free the space.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./money/ ./payment/... ./store/
-	$(GO) test -run '^$$' -bench DetectionLatency -benchtime 20x ./checkout/
-	$(GO) test -run '^$$' -bench QueriesPerMinute -benchtime 3x ./checkout/
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./ui/
+	GO=$(GO) TAGS=$(TAGS) scripts/bench.sh
 
 lint: deps
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

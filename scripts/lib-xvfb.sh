@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by scripts/e2e.sh and scripts/gui-measure.sh, which source it:
+# Shared by scripts/e2e.sh, scripts/gui-measure.sh and
+# scripts/shutdown-cycles.sh, which source it:
 # a temporary folder ($tmp) holding private XDG folders (config, data,
 # cache, runtime) so the real ones are never touched, no QFPay settings
 # from the environment, a private Xvfb display (xvfb_start), and a cleanup
@@ -51,4 +52,25 @@ xvfb_start() {
   done
   sed 's/^/  Xvfb: /' "$tmp/xvfb.log" >&2
   fail "Xvfb did not start on $1"
+}
+
+# now — the time in seconds, with microseconds; since T0 — seconds since
+# T0. Both without forking date (bash's EPOCHREALTIME).
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.3f", b - a}'; }
+
+# wait_window NAME SECONDS [PID] — waits for a window whose title matches
+# NAME to be mapped (visible, not just created), polling every 10 ms
+# (xdotool's own --sync polls every 0.5 s and also finds unmapped
+# windows); prints its id. Fails after SECONDS, or at once if PID exits.
+# One xdotool per poll and nothing else forked.
+wait_window() {
+  local id="" end=$((${EPOCHREALTIME/./} + $2 * 1000000))
+  while :; do
+    id=$(xdotool search --onlyvisible --name "$1" 2>/dev/null) || true
+    [ -n "$id" ] && { echo "${id%%$'\n'*}"; return 0; }
+    [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null && return 1
+    [ "${EPOCHREALTIME/./}" -gt "$end" ] && return 1
+    sleep 0.01
+  done
 }

@@ -12,8 +12,10 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -123,6 +125,12 @@ func (d *Deps) fill() {
 // Run opens the cashier (or kiosk) window on the app's engine and blocks
 // until the app quits. Unfinished orders are recovered in the background
 // while the window opens.
+//
+// Quitting (the close button, the kiosk's staff menu, SIGINT or SIGTERM)
+// arms a watchdog: a sale still open is cancelled at QFPay and confirmed
+// within shutdownBudget, or recorded unknown, and the process ends at the
+// latest watchdogGrace later, even if Fyne's own shutdown hangs
+// (docs/upstream-fyne-shutdown.md).
 func Run(ctx context.Context, a *cli.App) error {
 	fa := newApp()
 	fa.SetIcon(Icon)
@@ -131,12 +139,18 @@ func Run(ctx context.Context, a *cli.App) error {
 		// An order file of another identity, a damaged one: say why in a
 		// window of its own, and return the error for stderr and the
 		// exit code.
-		startError(fa, newTranslator(a.Config.Language), err).ShowAndRun()
+		w := startError(fa, newTranslator(a.Config.Language), err)
+		stopped := detachStopHook(fa.Lifecycle())
+		w.ShowAndRun()
+		if stopped != nil {
+			stopped()
+		}
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	d := Deps{Config: a.Config, Engine: eng, Log: a.Log}
+	sales := &saleTracker{Engine: eng}
+	d := Deps{Config: a.Config, Engine: sales, Log: a.Log}
 	if a.Config.JSAPIPublicURL != "" {
 		// WeChat JSAPI switched on: customers scan our page's address.
 		pages, err := a.StartJSAPI("", "")
@@ -146,14 +160,25 @@ func Run(ctx context.Context, a *cli.App) error {
 		defer pages.Close()
 		d.QRFor = pages.OrderURL
 	}
-	g := newGUI(ctx, fa, d)
+	wd := newWatchdog(sales, d.Log, shutdownBudget, watchdogGrace, os.Exit)
+	defer wd.disarm()
+	qa := &quitApp{App: fa}
+	g := newGUI(ctx, qa, d)
+	qa.before = func() { wd.arm(); g.quitting.Store(true) }
+	stopped := detachStopHook(fa.Lifecycle())
 	go func() {
 		<-ctx.Done()
-		g.do(fa.Quit) // a no-op once the loop is over: nothing left to quit
+		// SIGINT or SIGTERM (Fyne quits on them by itself too): from now
+		// on nothing else is handed to the UI goroutine.
+		qa.before()
+		g.doAlways(qa.Quit) // a no-op once the loop is over: nothing left to quit
 	}()
 	g.startRecover()
 	g.win.ShowAndRun()
-	g.shutdown(30 * time.Second)
+	if stopped != nil {
+		stopped() // Fyne's own stop hook (saves the preferences), see detachStopHook
+	}
+	g.shutdown(time.Until(wd.arm().Add(shutdownBudget)))
 	return nil
 }
 
@@ -186,6 +211,9 @@ type gui struct {
 	// the shutdown and every other goroutine.
 	doMu   sync.Mutex
 	uiOver bool
+	// quitting is set when the app is asked to quit: do hands nothing
+	// more to Fyne, whose queue is being shut down (see quitApp).
+	quitting atomic.Bool
 
 	body   *fyne.Container // holds the current screen
 	nav    *navBar
@@ -318,10 +346,18 @@ func (g *gui) show(name string) {
 	g.touch()
 }
 
-// do runs f on the UI goroutine (Deps.Do), or not at all once the UI
-// loop is over. Goroutines hand their results to the UI through it; f
-// must not call do itself.
+// do runs f on the UI goroutine (Deps.Do), or not at all once the app
+// is quitting or the UI loop is over. Goroutines hand their results to
+// the UI through it; f must not call do itself.
 func (g *gui) do(f func()) {
+	if g.quitting.Load() {
+		return
+	}
+	g.doAlways(f)
+}
+
+// doAlways is do even while quitting: for the quit itself.
+func (g *gui) doAlways(f func()) {
 	g.doMu.Lock()
 	defer g.doMu.Unlock()
 	if !g.uiOver {
@@ -405,9 +441,11 @@ func (g *gui) closeRequested() {
 }
 
 // shutdown cancels a sale still running when the app quits and waits for
-// it to settle (closed at QFPay and verified), at most timeout. The UI
-// loop is over: the sale's events, the countdown, the result timer and
-// the unknown-order checks no longer reach the widgets.
+// it to settle (closed at QFPay and verified), at most timeout; past it
+// the sale is recorded unknown (checkout.Sale.Abandon), for Recover to
+// settle at the next start. The UI loop is over: the sale's events, the
+// countdown, the result timer and the unknown-order checks no longer
+// reach the widgets.
 func (g *gui) shutdown(timeout time.Duration) {
 	g.endUI()
 	if g.stopIdle != nil {
@@ -418,9 +456,12 @@ func (g *gui) shutdown(timeout time.Duration) {
 		return
 	}
 	s.Cancel()
+	t := time.NewTimer(max(timeout, 0))
+	defer t.Stop()
 	select {
 	case <-s.Done():
-	case <-time.After(timeout):
+	case <-t.C:
+		abandon(s, g.d.Log)
 	}
 }
 
