@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"runtime/debug"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // ErrDamaged: the file is not a whole order file (truncated, overwritten,
@@ -22,6 +25,32 @@ func (e *damagedError) Error() string {
 }
 
 func (e *damagedError) Unwrap() error { return ErrDamaged }
+
+// guard runs f and turns what a damaged file does to bbolt into a
+// *damagedError for path: a panic (bbolt panics on a page it cannot make
+// sense of) and a fault on the mapped file (SIGBUS when the file is
+// shorter than its pages, which Go raises as a panic while
+// SetPanicOnFault is on). checkFile catches a cut file and a bad header
+// before bbolt maps it; this catches damage in the middle, wherever it is
+// read. Nothing is written after it: the transaction is rolled back.
+func guard(path string, f func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = &damagedError{path: path, why: fmt.Sprintf("unreadable page: %v", r)}
+		}
+	}()
+	return f()
+}
+
+// view and update are bbolt's View and Update under guard.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return guard(s.path, func() error { return s.db.View(fn) })
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return guard(s.path, func() error { return s.db.Update(fn) })
+}
 
 // The parts of bbolt's file format checkFile reads. Page 0 and page 1 are
 // meta pages: a 16-byte page header, then the meta, in the machine's byte

@@ -138,7 +138,7 @@ func putIdentity(meta *bolt.Bucket, id Identity) error {
 // Identity is the identity written in the file; ok is false for a file
 // that has none (opened without WithIdentity, by an older qfpos).
 func (s *Store) Identity() (id Identity, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyIdentity)
 		if v == nil {
 			return nil

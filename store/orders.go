@@ -124,7 +124,7 @@ func (s *Store) Create(o *Order) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return write(tx, &c, nil) }); err != nil {
+	if err := s.update(func(tx *bolt.Tx) error { return write(tx, &c, nil) }); err != nil {
 		return err
 	}
 	*o = c
@@ -150,7 +150,7 @@ func prepare(o *Order) (Order, error) {
 // ErrNotFound.
 func (s *Store) Get(outTradeNo string) (*Order, error) {
 	var o *Order
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		o, err = get(tx, outTradeNo)
 		return err
@@ -162,7 +162,7 @@ func (s *Store) Get(outTradeNo string) (*Order, error) {
 // out_trade_no, or an error wrapping ErrNotFound.
 func (s *Store) FindByRefund(refundOutTradeNo string) (*Order, error) {
 	var o *Order
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		no := tx.Bucket(bucketRefunds).Get([]byte(refundOutTradeNo))
 		if no == nil {
 			return fmt.Errorf("%w: refund %s", ErrNotFound, refundOutTradeNo)
@@ -186,7 +186,7 @@ func (s *Store) FindByRefund(refundOutTradeNo string) (*Order, error) {
 // returns, so keep it short and never call the network from it.
 func (s *Store) Update(outTradeNo string, fn func(o *Order) error) (*Order, error) {
 	var o *Order
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		old, err := get(tx, outTradeNo)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ func sameChange(a, b Change) bool {
 // query QFPay about on start-up. It reads the open index, not every order.
 func (s *Store) NotFinal() ([]*Order, error) {
 	var out []*Order
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
 			o, err := get(tx, string(k))
 			if err != nil {

@@ -56,7 +56,7 @@ func (s *Store) list(q ListQuery, readAhead bool) (orders []*Order, next string,
 		}
 	}
 	search := newMatcher(q.Search)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		if readAhead {
 			defer s.ra.start(s.db, tx)()
 		}
@@ -177,7 +177,7 @@ func (s *Store) Totals(from, to time.Time) ([]Total, error) {
 		sum   summary
 		inDay bool // CreatedAt in [from, to)
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOrders)
 		var sales []sale
 		attempts := map[string][]attempt{} // by parent
@@ -278,7 +278,7 @@ func (s *Store) HourlyPaid(from, to time.Time, loc *time.Location) (map[string][
 		loc = time.UTC
 	}
 	out := map[string][24]int64{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return scan(tx, from, to, false, nil, func(k, v []byte) (bool, error) {
 			sum, err := decodeSummary(v)
 			if err != nil {
@@ -334,7 +334,7 @@ func (s *Store) ExportCSV(w io.Writer, from, to time.Time) error {
 	var after []byte
 	for {
 		var chunk []*Order
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			defer s.ra.start(s.db, tx)()
 			ob := tx.Bucket(bucketOrders)
 			return scan(tx, from, to, false, after, func(k, _ []byte) (bool, error) {

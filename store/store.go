@@ -220,13 +220,17 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: time.Second,
-		// The map freelist stays fast when a large file has many free
-		// pages. The freelist is synced on commit (the default): with
-		// NoFreelistSync every Open would walk the whole file to rebuild it.
-		FreelistType: bolt.FreelistMapType,
-		NoSync:       o.noSync,
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout: time.Second,
+			// The map freelist stays fast when a large file has many free
+			// pages. The freelist is synced on commit (the default): with
+			// NoFreelistSync every Open would walk the whole file to rebuild it.
+			FreelistType: bolt.FreelistMapType,
+			NoSync:       o.noSync,
+		})
+		return err
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &lockedError{path: path}
@@ -239,20 +243,24 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	// A file that is up to date is only read: opening never rewrites it.
 	fresh := false
-	err = db.View(func(tx *bolt.Tx) error {
-		fresh = upToDate(tx, &o)
-		return nil
+	err = guard(path, func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			fresh = upToDate(tx, &o)
+			return nil
+		})
 	})
 	if err == nil && !fresh {
-		err = db.Update(func(tx *bolt.Tx) error {
-			if err := checkIdentity(tx, path, o.want, o.legacy); err != nil {
-				return err
-			}
-			return setup(tx, o.migrations)
+		err = guard(path, func() error {
+			return db.Update(func(tx *bolt.Tx) error {
+				if err := checkIdentity(tx, path, o.want, o.legacy); err != nil {
+					return err
+				}
+				return setup(tx, o.migrations)
+			})
 		})
 	}
 	if err == nil {
-		err = recode(db)
+		err = guard(path, func() error { return recode(db) })
 	}
 	if err != nil {
 		db.Close()
@@ -325,7 +333,7 @@ func (s *Store) Path() string {
 // Count is the number of orders in the store.
 func (s *Store) Count() (int, error) {
 	var n uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = getUint(tx.Bucket(bucketMeta), keyCount)
 		return err
