@@ -318,6 +318,7 @@ func newRefundCmd(g *globals) *cobra.Command {
 			return &ExitError{Code: ExitUnknown, Err: err}
 		},
 	}
+	cmd.SetFlagErrorFunc(negativeAmount)
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/money"
@@ -192,6 +194,7 @@ minutes (Ctrl-C stops at once); then qfpos exits.`,
 			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(negativeAmount)
 	f := cmd.Flags()
 	f.StringVar(&goods, "goods", "", "goods name shown in WeChat (≤64 characters)")
 	f.DurationVar(&expire, "expire", 0, "how long the QR stays payable, 5m–120m (default: qr_expiry)")
@@ -201,6 +204,19 @@ minutes (Ctrl-C stops at once); then qfpos exits.`,
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not draw the QR or progress on stderr")
 	f.BoolVar(&useJSAPI, "jsapi", false, "show the QR of the WeChat JSAPI page instead, and serve the pages (jsapi_public_url, jsapi_listen)")
 	return cmd
+}
+
+// negativeAmount is the flag error of pay and refund: a negative amount
+// (pay -1) reads to the flag parser as the shorthand flags "-1", so it
+// says what is wrong with the amount instead of "unknown shorthand flag".
+func negativeAmount(_ *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) {
+		if s := ne.GetSpecifiedShortnames(); s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '.') {
+			return usageError("amount %q: %w: %q is negative", "-"+s, money.ErrNotPositive, "-"+s)
+		}
+	}
+	return err
 }
 
 // payEvent is one progress line of `qfpos pay --json`.

@@ -140,3 +140,21 @@ func TestPayQRPNGFolderMissing(t *testing.T) {
 		t.Errorf("exit %d, %d orders: %s", r.code, len(srv.Orders()), r.stderr)
 	}
 }
+
+// A negative amount is said to be one, not taken for a flag.
+func TestPayNegativeAmount(t *testing.T) {
+	srv, env := setup(t)
+	for _, args := range [][]string{{"pay", "-1"}, {"pay", "-12.50", "--json"}, {"pay", "--json", "-.5"}, {"refund", "QF1", "-5"}} {
+		r := qfpos(env, args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != cli.ExitUsage || len(lines) != 1 || !strings.Contains(lines[0], "is negative") || strings.Contains(r.stderr, "shorthand") {
+			t.Errorf("%v: exit %d, stderr %q; want one line saying the amount is negative", args, r.code, r.stderr)
+		}
+	}
+	if r := qfpos(env, "pay", "5", "-x"); r.code != cli.ExitUsage || !strings.Contains(r.stderr, "unknown shorthand flag") {
+		t.Errorf("a real unknown flag: exit %d %q", r.code, r.stderr)
+	}
+	if n := len(srv.Orders()); n != 0 {
+		t.Errorf("sandbox got %d orders", n)
+	}
+}
