@@ -27,53 +27,78 @@ func init() {
 // "yesterday", a day "2026-11-22" (midnight in loc), "2026-11-22 15:04",
 // or RFC 3339.
 func parseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	t, _, err := parseBound(s, loc, now)
+	return t, err
+}
+
+// parseBound is parseWhen, and whether s names a whole day (today,
+// yesterday, tomorrow, 2026-11-22) rather than an instant.
+func parseBound(s string, loc *time.Location, now time.Time) (t time.Time, wholeDay bool, err error) {
 	s = strings.TrimSpace(s)
 	day, _ := checkout.DayBounds(now, loc)
 	switch strings.ToLower(s) {
 	case "today":
-		return day, nil
+		return day, true, nil
 	case "yesterday":
-		return day.AddDate(0, 0, -1), nil
+		return day.AddDate(0, 0, -1), true, nil
 	case "tomorrow":
-		return day.AddDate(0, 0, 1), nil
+		return day.AddDate(0, 0, 1), true, nil
 	case "now":
-		return now, nil
+		return now, false, nil
 	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return t, true, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
+			return t, false, nil
 		}
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return t, false, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time (use today, yesterday, 2026-11-22, \"2026-11-22 15:04\" or RFC 3339)", s)
+	return time.Time{}, false, fmt.Errorf("%q is not a time (use today, yesterday, 2026-11-22, \"2026-11-22 15:04\" or RFC 3339)", s)
 }
 
-// rangeFlags are --from and --to, defaulting to today.
+// rangeFlags are --from and --to. Days are whole: --from D starts at D's
+// midnight, --to D ends at the end of D (today included for --to today);
+// a time of day is that instant (--to's is exclusive). Without --to the
+// range runs to the end of today, so --from D alone is D up to now, and
+// neither flag is today.
 type rangeFlags struct{ from, to string }
 
+const rangeHelp = `
+Ranges are of whole days in the configured time zone, both ends included:
+--from 2026-11-01 --to today is 1 November through the end of today. A
+time of day ("2026-11-22 15:04", RFC 3339) is that instant, and --to's is
+exclusive. Without --to the range runs through today, so --from D alone
+is D up to now; without either it is today.`
+
 func (r *rangeFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&r.from, "from", "today", "start (inclusive): today, yesterday, 2026-11-22, \"2026-11-22 15:04\", RFC 3339")
-	cmd.Flags().StringVar(&r.to, "to", "", "end (exclusive; default: the end of --from's day, or now for a range)")
+	cmd.Flags().StringVar(&r.from, "from", "today", "start, included: today, yesterday, 2026-11-22 (from its midnight), \"2026-11-22 15:04\", RFC 3339")
+	cmd.Flags().StringVar(&r.to, "to", "", "end: a day is included whole (today, 2026-11-30); a time is exclusive (default: through today)")
+	cmd.Long = cmd.Short + "\n" + rangeHelp
 }
 
-func (r *rangeFlags) bounds(loc *time.Location) (from, to time.Time, err error) {
-	now := time.Now()
-	if from, err = parseWhen(r.from, loc, now); err != nil {
+func (r *rangeFlags) bounds(loc *time.Location, now time.Time) (from, to time.Time, err error) {
+	if from, _, err = parseBound(r.from, loc, now); err != nil {
 		return from, to, usageError("--from: %v", err)
 	}
-	if r.to == "" {
-		_, to = checkout.DayBounds(from, loc)
-		return from, to, nil
+	toArg := r.to
+	if toArg == "" {
+		toArg = "today"
 	}
-	if to, err = parseWhen(r.to, loc, now); err != nil {
+	to, wholeDay, err := parseBound(toArg, loc, now)
+	if err != nil {
 		return from, to, usageError("--to: %v", err)
 	}
-	if len(r.to) == len("2006-01-02") {
-		_, to = checkout.DayBounds(to, loc) // a whole day is inclusive
+	if wholeDay {
+		_, to = checkout.DayBounds(to, loc) // a whole day is included
 	}
 	if !to.After(from) {
+		if r.to == "" {
+			return from, to, usageError("--from %s is after today: give --to too", r.from)
+		}
 		return from, to, usageError("--to must be after --from")
 	}
 	return from, to, nil
@@ -132,7 +157,7 @@ func newOrdersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			from, to, err := r.bounds(cfg.Location())
+			from, to, err := r.bounds(cfg.Location(), time.Now())
 			if err != nil {
 				return err
 			}
@@ -382,7 +407,7 @@ func newExportCmd(g *globals) *cobra.Command {
 			if file == "" {
 				return usageError("--csv FILE is required")
 			}
-			from, to, err := r.bounds(cfg.Location())
+			from, to, err := r.bounds(cfg.Location(), time.Now())
 			if err != nil {
 				return err
 			}
