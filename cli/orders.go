@@ -316,22 +316,43 @@ func newRefundCmd(g *globals) *cobra.Command {
 			}
 			defer a.Close()
 			o, err := eng.Store().Get(args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				return usageError("there is no order %s in %s (qfpos orders lists them)", args[0], cfg.DB)
+			}
 			if err != nil {
-				return usageError("order %s: %v", args[0], err)
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if o.State != store.StatePaid {
+				return usageError("order %s cannot be refunded: it is %s, and only a paid order can be", o.OutTradeNo, o.State)
+			}
+			cur, err := money.Lookup(o.Currency)
+			if err != nil {
+				return usageError("order %s is in %s, which this qfpos cannot handle: %v", o.OutTradeNo, o.Currency, err)
+			}
+			left := refundLeft(o)
+			if left <= 0 {
+				return usageError("nothing is left to refund on order %s: all of its %s is refunded or being refunded", o.OutTradeNo, cur.Format(o.Amount))
 			}
 			var amount int64
 			if len(args) == 2 {
-				cur, err := money.Lookup(o.Currency)
-				if err != nil {
-					return usageError("%v", err)
-				}
-				if amount, err = cur.Parse(args[1], o.Amount); err != nil {
+				if amount, err = cur.Parse(args[1], 0); err != nil {
 					return usageError("amount %q: %v", args[1], err)
+				}
+				if amount > left {
+					return usageError("%s", tooMuchRefund(cur, o, amount))
 				}
 			}
 			ref, err := eng.Refund(cmd.Context(), o.OutTradeNo, amount)
 			if ref.OutTradeNo == "" && err != nil {
-				return usageError("%v", err)
+				// Refused before anything was sent: another refund may
+				// have taken the rest meanwhile.
+				if o2, gerr := eng.Store().Get(o.OutTradeNo); gerr == nil && errors.Is(err, checkout.ErrRefundTooMuch) {
+					return usageError("%s", tooMuchRefund(cur, o2, max(amount, refundLeft(o2)+1)))
+				}
+				if errors.Is(err, checkout.ErrNotRefundable) {
+					return usageError("order %s cannot be refunded: only a paid order can be", o.OutTradeNo)
+				}
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("the refund could not be saved, so nothing was sent to QFPay: %w", err)}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "refund %s %s of %s: %s %s\n", ref.OutTradeNo, amountOf(o.Currency, ref.Amount), o.OutTradeNo, ref.State, ref.SysSN)
 			switch ref.State {
@@ -345,6 +366,28 @@ func newRefundCmd(g *globals) *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(negativeAmount)
 	return cmd
+}
+
+// refundLeft is what can still be refunded of o: its amount less every
+// refund not failed (done, and those being made or not yet known).
+func refundLeft(o *store.Order) int64 {
+	left := o.Amount
+	for _, r := range o.Refunds {
+		if r.State != store.RefundFailed {
+			left -= r.Amount
+		}
+	}
+	return left
+}
+
+// tooMuchRefund says why amount cannot be refunded of o, naming what is
+// left.
+func tooMuchRefund(cur money.Currency, o *store.Order, amount int64) string {
+	left := max(refundLeft(o), 0)
+	if left == 0 {
+		return fmt.Sprintf("nothing is left to refund on order %s: all of its %s is refunded or being refunded", o.OutTradeNo, cur.Format(o.Amount))
+	}
+	return fmt.Sprintf("cannot refund %s: only %s of order %s's %s is left to refund", cur.Format(amount), cur.Format(left), o.OutTradeNo, cur.Format(o.Amount))
 }
 
 func newReportCmd(g *globals) *cobra.Command {
