@@ -202,7 +202,7 @@ func newOrdersCmd(g *globals) *cobra.Command {
 				cursor = next
 			}
 			tw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d orders from %s to %s\n", n, from.Format(time.RFC3339), to.Format(time.RFC3339))
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s from %s to %s\n", plural(n, "order", "orders"), from.Format(time.RFC3339), to.Format(time.RFC3339))
 			return nil
 		},
 	}
@@ -264,7 +264,7 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 				}
 				fmt.Fprintln(out, line)
 			}
-			fmt.Fprintf(out, "recover: %d unfinished orders checked, %d still open\n", len(settled), stillOpen)
+			fmt.Fprintf(out, "recover: %s checked, %d still open\n", plural(len(settled), "unfinished order", "unfinished orders"), stillOpen)
 			mismatches := 0
 			if !skipDay {
 				ms, err := eng.Reconcile(cmd.Context(), d)
@@ -277,7 +277,7 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 				}
 				mismatches = len(ms)
 				from, _ := checkout.DayBounds(d, cfg.Location())
-				fmt.Fprintf(out, "day %s: %d mismatches with QFPay\n", from.Format("2006-01-02"), mismatches)
+				fmt.Fprintf(out, "day %s: %s with QFPay\n", from.Format("2006-01-02"), plural(mismatches, "mismatch", "mismatches"))
 			}
 			switch {
 			case stillOpen > 0:
@@ -366,6 +366,14 @@ func newRefundCmd(g *globals) *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(negativeAmount)
 	return cmd
+}
+
+// plural is "1 order", "0 orders", "2 orders".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // refundLeft is what can still be refunded of o: its amount less every

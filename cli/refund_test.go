@@ -38,3 +38,19 @@ func TestRefundErrorsArePlain(t *testing.T) {
 		t.Errorf("refund when nothing is left: exit %d %q; want %q", r.code, r.stderr, want)
 	}
 }
+
+// Counts in CLI output agree with their number: "1 order", "2 orders".
+func TestPlurals(t *testing.T) {
+	srv, env := setup(t)
+	payAsync(t, srv, env, func(no string) { srv.Pay(no) }, "5", "--json", "-q")
+	if r := qfpos(env, "orders"); !strings.HasPrefix(r.stderr, "1 order from ") {
+		t.Errorf("orders with one sale: %q", r.stderr)
+	}
+	if r := qfpos(env, "reconcile"); !strings.Contains(r.stdout, "recover: 0 unfinished orders checked") || !strings.Contains(r.stdout, ": 0 mismatches with QFPay") {
+		t.Errorf("reconcile:\n%s", r.stdout)
+	}
+	payAsync(t, srv, env, func(no string) { srv.Pay(no) }, "6", "--json", "-q")
+	if r := qfpos(env, "orders"); !strings.HasPrefix(r.stderr, "2 orders from ") {
+		t.Errorf("orders with two sales: %q", r.stderr)
+	}
+}
