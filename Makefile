@@ -38,14 +38,14 @@ build: deps
 	$(GO) build -tags $(TAGS) -o $(BIN) .
 
 # Starts the cashier window against the built-in sandbox. Without a display
-# (a server, an SSH session) it runs under Xvfb and says so.
+# (a server, an SSH session) it runs under Xvfb and says how to see it (a
+# screenshot) or what to run instead (scripts/run-headless.sh).
 run: build deps-run
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  ./$(BIN) --sandbox $(ARGS); \
 	else \
 	  scripts/deps.sh xvfb xauth; \
-	  echo "run: no DISPLAY: starting qfpos under Xvfb (invisible); set DISPLAY to see the window" >&2; \
-	  xvfb-run -a -s "-screen 0 1280x800x24" ./$(BIN) --sandbox $(ARGS); \
+	  scripts/run-headless.sh ./$(BIN) --sandbox $(ARGS); \
 	fi
 
 test: deps

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -162,7 +163,7 @@ environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
 			f.Lookup(s.Flag).NoOptDefVal = "true"
 		}
 	}
-	root.AddCommand(newSandboxCmd(g), newConfigHelp())
+	root.AddCommand(newSandboxCmd(g), newConfigHelp(g))
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
@@ -201,13 +202,14 @@ func (g *globals) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(g.env.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-func newConfigHelp() *cobra.Command {
+func newConfigHelp(g *globals) *cobra.Command {
 	var b strings.Builder
-	b.WriteString("Every setting, by config-file key, environment variable and flag:\n\n")
+	b.WriteString("Every setting, by config-file key, environment variable and flag, with its default:\n\n")
 	kw, ew := 0, 0
 	for _, s := range config.Settings() {
 		kw, ew = max(kw, len(s.Key)), max(ew, len(s.Env))
 	}
+	defs := config.DefaultValues()
 	for _, s := range config.Settings() {
 		env, flag := s.Env, s.Flag
 		if env == "" {
@@ -218,9 +220,58 @@ func newConfigHelp() *cobra.Command {
 		} else {
 			flag = "--" + flag
 		}
-		fmt.Fprintf(&b, "  %-*s  %-*s  %-18s %s\n", kw, s.Key, ew, env, flag, s.Help)
+		help := s.Help
+		if d := defs[s.Key]; d != "" && !strings.Contains(help, "default") {
+			help += " (default: " + d + ")"
+		}
+		fmt.Fprintf(&b, "  %-*s  %-*s  %-18s %s\n", kw, s.Key, ew, env, flag, help)
 	}
 	b.WriteString("\nThe config file is TOML, e.g.\n\n  currency = \"HKD\"\n  merchant_name = \"Tea House\"\n  qr_expiry = \"5m\"\n")
 	b.WriteString("\nA file holding client_key must be readable by its owner only (qfpos sets 0600).\n")
-	return &cobra.Command{Use: "config", Short: "How to configure qfpos", Long: b.String()}
+	b.WriteString("\nBelow, the value of each setting in effect and where it came from (default, file,\nenvironment or flag); secrets are masked. 'qfpos config --currency JPY' shows\nthem with flags of your own too.\n")
+	cmd := &cobra.Command{Use: "config", Short: "How to configure qfpos, and the settings in effect", Long: b.String()}
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		out := c.OutOrStdout()
+		fmt.Fprint(out, c.Long)
+		writeEffective(out, g, c)
+	})
+	return cmd
+}
+
+// writeEffective shows every setting's value in effect for this run (with
+// the flags given) and where it came from; secrets are masked.
+func writeEffective(w io.Writer, g *globals, cmd *cobra.Command) {
+	set := map[string]string{}
+	// The help command parses the flags, not config: the flags are shared.
+	cmd.Root().PersistentFlags().Visit(func(fl *pflag.Flag) { set[fl.Name] = fl.Value.String() })
+	cmd.Flags().Visit(func(fl *pflag.Flag) { set[fl.Name] = fl.Value.String() })
+	cfg, err := config.Load(config.Options{Path: g.config, LookupEnv: g.env.LookupEnv, Flags: set, Sandbox: g.sandbox})
+	file := "none"
+	if cfg != nil && cfg.Path != "" {
+		file = cfg.Path
+		if _, serr := os.Stat(cfg.Path); serr != nil {
+			file += " (absent)"
+		}
+	}
+	fmt.Fprintf(w, "\nIn effect now (config file: %s):\n\n", file)
+	if cfg == nil {
+		fmt.Fprintf(w, "  cannot be shown: %v\n", err)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  SETTING\tVALUE\tFROM")
+	for _, e := range cfg.Effective() {
+		v := e.Value
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Key, v, e.Source)
+	}
+	tw.Flush()
+	if err != nil {
+		fmt.Fprintln(w, "\nThese settings are not valid:")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(w, "  "+line)
+		}
+	}
 }

@@ -127,10 +127,7 @@ func TestPayJSONAndTheOtherCommands(t *testing.T) {
 	if r.code != cli.ExitOK {
 		t.Fatalf("paid sale: exit %d\n%s", r.code, r.stderr)
 	}
-	var res map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
-	}
+	res := lastJSON(t, r.stdout)
 	for _, k := range []string{"out_trade_no", "syssn", "status", "txamt", "currency", "amount", "respcd", "qrcode", "created_at", "finished_at"} {
 		if _, ok := res[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, r.stdout)

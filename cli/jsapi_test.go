@@ -124,7 +124,8 @@ func TestPayJSAPIInSandbox(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
 	var res cli.PayResult
-	if err := json.Unmarshal([]byte(stdout.String()), &res); err != nil {
+	out := strings.TrimSpace(stdout.String())
+	if err := json.Unmarshal([]byte(out[strings.LastIndexByte(out, '\n')+1:]), &res); err != nil {
 		t.Fatalf("%v: %s", err, stdout.String())
 	}
 	if res.Status != "paid" || res.OutTradeNo != order || res.PaidOutTradeNo == "" || res.PaidOutTradeNo == order || res.SysSN == "" || res.Txamt != 1250 {
@@ -235,7 +236,7 @@ func TestPayJSAPIPagesOutliveTheSale(t *testing.T) {
 		t.Fatalf("paying led to %v (HTTP %d)", result, resp.StatusCode)
 	}
 	// The sale ends paid and says so at once.
-	waitFor(t, stdout, regexp.MustCompile(`"status": "paid"`))
+	waitFor(t, stdout, regexp.MustCompile(`"status":"paid"`))
 
 	// The pages still answer: the sale takes no new payment...
 	resp, body = get(phone, "GET", page, nil)
@@ -285,7 +286,7 @@ func TestPayJSAPIPagesGrace(t *testing.T) {
 	if code := wait(); code != cli.ExitFailed {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), `"status": "cancelled"`) || !strings.Contains(stderr.String(), "keeping the WeChat pages up for the customer's result (at most 300ms") {
+	if !strings.Contains(stdout.String(), `"status":"cancelled"`) || !strings.Contains(stderr.String(), "keeping the WeChat pages up for the customer's result (at most 300ms") {
 		t.Errorf("stdout %s\nstderr %s", stdout.String(), stderr.String())
 	}
 }

@@ -27,53 +27,78 @@ func init() {
 // "yesterday", a day "2026-11-22" (midnight in loc), "2026-11-22 15:04",
 // or RFC 3339.
 func parseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	t, _, err := parseBound(s, loc, now)
+	return t, err
+}
+
+// parseBound is parseWhen, and whether s names a whole day (today,
+// yesterday, tomorrow, 2026-11-22) rather than an instant.
+func parseBound(s string, loc *time.Location, now time.Time) (t time.Time, wholeDay bool, err error) {
 	s = strings.TrimSpace(s)
 	day, _ := checkout.DayBounds(now, loc)
 	switch strings.ToLower(s) {
 	case "today":
-		return day, nil
+		return day, true, nil
 	case "yesterday":
-		return day.AddDate(0, 0, -1), nil
+		return day.AddDate(0, 0, -1), true, nil
 	case "tomorrow":
-		return day.AddDate(0, 0, 1), nil
+		return day.AddDate(0, 0, 1), true, nil
 	case "now":
-		return now, nil
+		return now, false, nil
 	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return t, true, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
+			return t, false, nil
 		}
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return t, false, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time (use today, yesterday, 2026-11-22, \"2026-11-22 15:04\" or RFC 3339)", s)
+	return time.Time{}, false, fmt.Errorf("%q is not a time (use today, yesterday, 2026-11-22, \"2026-11-22 15:04\" or RFC 3339)", s)
 }
 
-// rangeFlags are --from and --to, defaulting to today.
+// rangeFlags are --from and --to. Days are whole: --from D starts at D's
+// midnight, --to D ends at the end of D (today included for --to today);
+// a time of day is that instant (--to's is exclusive). Without --to the
+// range runs to the end of today, so --from D alone is D up to now, and
+// neither flag is today.
 type rangeFlags struct{ from, to string }
 
+const rangeHelp = `
+Ranges are of whole days in the configured time zone, both ends included:
+--from 2026-11-01 --to today is 1 November through the end of today. A
+time of day ("2026-11-22 15:04", RFC 3339) is that instant, and --to's is
+exclusive. Without --to the range runs through today, so --from D alone
+is D up to now; without either it is today.`
+
 func (r *rangeFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&r.from, "from", "today", "start (inclusive): today, yesterday, 2026-11-22, \"2026-11-22 15:04\", RFC 3339")
-	cmd.Flags().StringVar(&r.to, "to", "", "end (exclusive; default: the end of --from's day, or now for a range)")
+	cmd.Flags().StringVar(&r.from, "from", "today", "start, included: today, yesterday, 2026-11-22 (from its midnight), \"2026-11-22 15:04\", RFC 3339")
+	cmd.Flags().StringVar(&r.to, "to", "", "end: a day is included whole (today, 2026-11-30); a time is exclusive (default: through today)")
+	cmd.Long = cmd.Short + "\n" + rangeHelp
 }
 
-func (r *rangeFlags) bounds(loc *time.Location) (from, to time.Time, err error) {
-	now := time.Now()
-	if from, err = parseWhen(r.from, loc, now); err != nil {
+func (r *rangeFlags) bounds(loc *time.Location, now time.Time) (from, to time.Time, err error) {
+	if from, _, err = parseBound(r.from, loc, now); err != nil {
 		return from, to, usageError("--from: %v", err)
 	}
-	if r.to == "" {
-		_, to = checkout.DayBounds(from, loc)
-		return from, to, nil
+	toArg := r.to
+	if toArg == "" {
+		toArg = "today"
 	}
-	if to, err = parseWhen(r.to, loc, now); err != nil {
+	to, wholeDay, err := parseBound(toArg, loc, now)
+	if err != nil {
 		return from, to, usageError("--to: %v", err)
 	}
-	if len(r.to) == len("2006-01-02") {
-		_, to = checkout.DayBounds(to, loc) // a whole day is inclusive
+	if wholeDay {
+		_, to = checkout.DayBounds(to, loc) // a whole day is included
 	}
 	if !to.After(from) {
+		if r.to == "" {
+			return from, to, usageError("--from %s is after today: give --to too", r.from)
+		}
 		return from, to, usageError("--to must be after --from")
 	}
 	return from, to, nil
@@ -132,7 +157,7 @@ func newOrdersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			from, to, err := r.bounds(cfg.Location())
+			from, to, err := r.bounds(cfg.Location(), time.Now())
 			if err != nil {
 				return err
 			}
@@ -177,7 +202,7 @@ func newOrdersCmd(g *globals) *cobra.Command {
 				cursor = next
 			}
 			tw.Flush()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d orders from %s to %s\n", n, from.Format(time.RFC3339), to.Format(time.RFC3339))
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s from %s to %s\n", plural(n, "order", "orders"), from.Format(time.RFC3339), to.Format(time.RFC3339))
 			return nil
 		},
 	}
@@ -239,7 +264,7 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 				}
 				fmt.Fprintln(out, line)
 			}
-			fmt.Fprintf(out, "recover: %d unfinished orders checked, %d still open\n", len(settled), stillOpen)
+			fmt.Fprintf(out, "recover: %s checked, %d still open\n", plural(len(settled), "unfinished order", "unfinished orders"), stillOpen)
 			mismatches := 0
 			if !skipDay {
 				ms, err := eng.Reconcile(cmd.Context(), d)
@@ -252,7 +277,7 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 				}
 				mismatches = len(ms)
 				from, _ := checkout.DayBounds(d, cfg.Location())
-				fmt.Fprintf(out, "day %s: %d mismatches with QFPay\n", from.Format("2006-01-02"), mismatches)
+				fmt.Fprintf(out, "day %s: %s with QFPay\n", from.Format("2006-01-02"), plural(mismatches, "mismatch", "mismatches"))
 			}
 			switch {
 			case stillOpen > 0:
@@ -291,22 +316,43 @@ func newRefundCmd(g *globals) *cobra.Command {
 			}
 			defer a.Close()
 			o, err := eng.Store().Get(args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				return usageError("there is no order %s in %s (qfpos orders lists them)", args[0], cfg.DB)
+			}
 			if err != nil {
-				return usageError("order %s: %v", args[0], err)
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if o.State != store.StatePaid {
+				return usageError("order %s cannot be refunded: it is %s, and only a paid order can be", o.OutTradeNo, o.State)
+			}
+			cur, err := money.Lookup(o.Currency)
+			if err != nil {
+				return usageError("order %s is in %s, which this qfpos cannot handle: %v", o.OutTradeNo, o.Currency, err)
+			}
+			left := refundLeft(o)
+			if left <= 0 {
+				return usageError("nothing is left to refund on order %s: all of its %s is refunded or being refunded", o.OutTradeNo, cur.Format(o.Amount))
 			}
 			var amount int64
 			if len(args) == 2 {
-				cur, err := money.Lookup(o.Currency)
-				if err != nil {
-					return usageError("%v", err)
-				}
-				if amount, err = cur.Parse(args[1], o.Amount); err != nil {
+				if amount, err = cur.Parse(args[1], 0); err != nil {
 					return usageError("amount %q: %v", args[1], err)
+				}
+				if amount > left {
+					return usageError("%s", tooMuchRefund(cur, o, amount))
 				}
 			}
 			ref, err := eng.Refund(cmd.Context(), o.OutTradeNo, amount)
 			if ref.OutTradeNo == "" && err != nil {
-				return usageError("%v", err)
+				// Refused before anything was sent: another refund may
+				// have taken the rest meanwhile.
+				if o2, gerr := eng.Store().Get(o.OutTradeNo); gerr == nil && errors.Is(err, checkout.ErrRefundTooMuch) {
+					return usageError("%s", tooMuchRefund(cur, o2, max(amount, refundLeft(o2)+1)))
+				}
+				if errors.Is(err, checkout.ErrNotRefundable) {
+					return usageError("order %s cannot be refunded: only a paid order can be", o.OutTradeNo)
+				}
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("the refund could not be saved, so nothing was sent to QFPay: %w", err)}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "refund %s %s of %s: %s %s\n", ref.OutTradeNo, amountOf(o.Currency, ref.Amount), o.OutTradeNo, ref.State, ref.SysSN)
 			switch ref.State {
@@ -318,7 +364,38 @@ func newRefundCmd(g *globals) *cobra.Command {
 			return &ExitError{Code: ExitUnknown, Err: err}
 		},
 	}
+	cmd.SetFlagErrorFunc(negativeAmount)
 	return cmd
+}
+
+// plural is "1 order", "0 orders", "2 orders".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// refundLeft is what can still be refunded of o: its amount less every
+// refund not failed (done, and those being made or not yet known).
+func refundLeft(o *store.Order) int64 {
+	left := o.Amount
+	for _, r := range o.Refunds {
+		if r.State != store.RefundFailed {
+			left -= r.Amount
+		}
+	}
+	return left
+}
+
+// tooMuchRefund says why amount cannot be refunded of o, naming what is
+// left.
+func tooMuchRefund(cur money.Currency, o *store.Order, amount int64) string {
+	left := max(refundLeft(o), 0)
+	if left == 0 {
+		return fmt.Sprintf("nothing is left to refund on order %s: all of its %s is refunded or being refunded", o.OutTradeNo, cur.Format(o.Amount))
+	}
+	return fmt.Sprintf("cannot refund %s: only %s of order %s's %s is left to refund", cur.Format(amount), cur.Format(left), o.OutTradeNo, cur.Format(o.Amount))
 }
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -381,7 +458,7 @@ func newExportCmd(g *globals) *cobra.Command {
 			if file == "" {
 				return usageError("--csv FILE is required")
 			}
-			from, to, err := r.bounds(cfg.Location())
+			from, to, err := r.bounds(cfg.Location(), time.Now())
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +19,7 @@ func TestPrintCommand(t *testing.T) {
 	if r.code != cli.ExitOK {
 		t.Fatalf("paid sale: exit %d\n%s", r.code, r.stderr)
 	}
-	var res map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-		t.Fatal(err)
-	}
+	res := lastJSON(t, r.stdout)
 	no := res["out_trade_no"].(string)
 	p, err := virtual.Start(escpos.CodepageBig5, virtual.Normal)
 	if err != nil {

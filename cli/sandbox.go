@@ -22,8 +22,9 @@ HTTP server with QFPay's API, its signature checks and its order states.
 
 On loopback (the default) it takes its app code and client key from
 QFPAY_APP_CODE and QFPAY_CLIENT_KEY (and QFPAY_MCHID), or uses the documented
-public sandbox defaults, and prints them. Point a qfpos at it with
-QFPAY_BASE_URL=http://ADDR and the same app code and key.
+public sandbox defaults, and prints them as export lines (the rest of its
+banner is comments), so pasting the banner into another shell points the
+qfpos run there at it.
 
 --listen on any other address (0.0.0.0:PORT for a trade-show stand, so that
 phones on the stand's network can open the payer page the QR codes point to)
@@ -59,29 +60,32 @@ its QR carries.`,
 				return usageError("sandbox: cannot listen on %s: %v", listen, err)
 			}
 			defer srv.Close()
+			// The banner pastes into a shell as it is: settings are export
+			// lines, everything else a comment.
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "qfpos sandbox: QFPay sandbox serving at %s\n", srv.URL())
-			fmt.Fprintf(out, "  QFPAY_BASE_URL=%s\n", srv.URL())
+			fmt.Fprintf(out, "# qfpos sandbox: QFPay sandbox serving at %s\n", srv.URL())
+			fmt.Fprintln(out, "# to point another qfpos at it, paste these lines into its shell:")
+			fmt.Fprintf(out, "export QFPAY_BASE_URL=%s\n", shellQuote(srv.URL()))
 			if cfg.AppCode == "" {
-				fmt.Fprintf(out, "  QFPAY_APP_CODE=%s\n", srv.AppCode())
+				fmt.Fprintf(out, "export QFPAY_APP_CODE=%s\n", shellQuote(srv.AppCode()))
 			}
 			switch {
 			case key == "" && srv.Public():
 				// A random key nobody can learn: requests from elsewhere
 				// need a key of the operator's own.
-				fmt.Fprintln(out, "  client key: random, not shown; to point another qfpos at this sandbox, restart both with the same QFPAY_APP_CODE and QFPAY_CLIENT_KEY of your own")
+				fmt.Fprintln(out, "# client key: random, not shown; to point another qfpos at this sandbox, restart both with the same QFPAY_APP_CODE and QFPAY_CLIENT_KEY of your own")
 			case key == "":
 				// The default sandbox key is public (documented); a key of
 				// the operator's own is never printed.
-				fmt.Fprintf(out, "  QFPAY_CLIENT_KEY=%s\n", sandbox.DefaultClientKey)
+				fmt.Fprintf(out, "export QFPAY_CLIENT_KEY=%s\n", shellQuote(sandbox.DefaultClientKey))
 			}
 			if tok := srv.ControlToken(); tok != "" {
-				fmt.Fprintf(out, "  control API token: %s   (Authorization: Bearer TOKEN)\n", tok)
+				fmt.Fprintf(out, "# control API token: %s   (Authorization: Bearer TOKEN)\n", tok)
 			}
 			if srv.Public() {
-				fmt.Fprintf(out, "  public: phones reach the payer pages at %s\n", srv.PublicURL())
+				fmt.Fprintf(out, "# public: phones reach the payer pages at %s\n", srv.PublicURL())
 			}
-			fmt.Fprintln(out, "Press Ctrl-C to stop.")
+			fmt.Fprintln(out, "# Press Ctrl-C to stop.")
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			<-ctx.Done()
@@ -93,4 +97,14 @@ its QR carries.`,
 	cmd.Flags().StringVar(&state, "state", "", "JSON file that keeps the sandbox's orders across restarts (default: memory only)")
 	cmd.Flags().StringVar(&merchant, "merchant-name", "qfpos sandbox shop", "merchant name on the payer page")
 	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -201,5 +202,44 @@ func TestSandboxCommandOnTheLAN(t *testing.T) {
 	}
 	if got := get("Bearer " + tok[1]); got != http.StatusOK {
 		t.Errorf("control API with the token: HTTP %d", got)
+	}
+}
+
+// qfpos sandbox's banner pastes into a shell: its settings are export
+// lines, the rest comments.
+func TestSandboxBannerPastesIntoAShell(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"sandbox", "--listen", "127.0.0.1:0"}, cli.Env{
+			Stdout: &out, Stderr: &errb, LookupEnv: func(string) (string, bool) { return "", false },
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no start banner: %q %q", out.String(), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd := exec.Command(sh, "-c", out.String()+"\nprintf '%s|%s|%s' \"$QFPAY_BASE_URL\" \"$QFPAY_APP_CODE\" \"$QFPAY_CLIENT_KEY\"")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the banner does not run in sh: %v\n%s\nbanner:\n%s", err, got, out.String())
+	}
+	vals := strings.Split(string(got), "|")
+	if len(vals) != 3 || !strings.HasPrefix(vals[0], "http://127.0.0.1:") || vals[1] != sandbox.DefaultAppCode || vals[2] != sandbox.DefaultClientKey {
+		t.Errorf("pasted banner set %q\nbanner:\n%s", got, out.String())
 	}
 }

@@ -107,6 +107,7 @@ type Config struct {
 
 	loc      *time.Location
 	qfpayLoc *time.Location
+	sources  map[string]string // by key: where its value came from (effective.go)
 }
 
 // MinJSAPIOAuthSecret is the shortest jsapi_oauth_secret, in bytes.
@@ -564,6 +565,14 @@ func Load(opts Options) (*Config, error) {
 			errs = append(errs, &SettingError{Setting: name, Source: source, Problem: problem, Fix: fix})
 			failed[s.key] = true
 		}
+		switch source {
+		case "environment":
+			c.setSource(s.key, SourceEnv)
+		case "flag":
+			c.setSource(s.key, SourceFlag)
+		default:
+			c.setSource(s.key, SourceFile)
+		}
 	}
 
 	// 1. The file.
@@ -630,6 +639,9 @@ func Load(opts Options) (*Config, error) {
 
 	if opts.Sandbox {
 		c.AppCode, c.ClientKey, c.MchID, c.BaseURL = "", "", "", ""
+		for _, k := range []string{"app_code", "client_key", "mchid", "base_url"} {
+			c.setSource(k, SourceFlag) // --sandbox
+		}
 	}
 	for _, err := range c.validate() {
 		var se *SettingError

@@ -498,3 +498,48 @@ func TestConfigFileWithAnySecretIsProtected(t *testing.T) {
 		}
 	}
 }
+
+// Every setting has a default and a value in effect to show, with where it
+// came from, and secrets are masked.
+func TestEffective(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(path, []byte("merchant_name = \"Tea House\"\nqr_expiry = \"10m\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"QFPOS_QR_EXPIRY": "15m", "QFPOS_CURRENCY": "JPY", "QFPAY_APP_CODE": "APPCODE1", "QFPAY_CLIENT_KEY": "SECRETKEY123", "QFPAY_BASE_URL": "hk-test"}
+	c, err := config.Load(config.Options{Path: path, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Flags: map[string]string{"currency": "HKD", "db": filepath.Join(dir, "o.db")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]config.Effective{}
+	for _, e := range c.Effective() {
+		if e.Value == "?" {
+			t.Errorf("%s has no value to show", e.Key)
+		}
+		got[e.Key] = e
+	}
+	if len(got) != len(config.Settings()) {
+		t.Errorf("%d settings shown, want %d", len(got), len(config.Settings()))
+	}
+	for _, tt := range []struct{ key, value, source, def string }{
+		{"merchant_name", "Tea House", config.SourceFile, "qfpos demo shop"},
+		{"qr_expiry", "15m0s", config.SourceEnv, "5m0s"},
+		{"currency", "HKD", config.SourceFlag, "HKD"},
+		{"client_key", "********", config.SourceEnv, ""},
+		{"max_amount", "100000", config.SourceDefault, "100000"},
+		{"poll_share", "0.25", config.SourceDefault, "0.25"},
+		{"voice", "true", config.SourceDefault, "true"},
+	} {
+		e := got[tt.key]
+		if e.Value != tt.value || e.Source != tt.source || e.Default != tt.def {
+			t.Errorf("%s = %q from %s, default %q; want %q from %s, default %q", tt.key, e.Value, e.Source, e.Default, tt.value, tt.source, tt.def)
+		}
+	}
+	for _, e := range got {
+		if strings.Contains(e.Value, "SECRETKEY") || strings.Contains(e.Default, "SECRETKEY") {
+			t.Errorf("%s shows the key", e.Key)
+		}
+	}
+}

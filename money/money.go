@@ -5,6 +5,11 @@
 // string into 1250. Currency exponents come from CLDR (golang.org/x/text),
 // so JPY has none ("500" is 500 yen) and HKD has two.
 //
+// Currency.Parse is strict, and the one parser of typed amounts: digits,
+// then optionally '.' and at most the currency's decimals ("12", "12.5",
+// "12.50"); no spaces, signs, grouping, exponents, or a point without
+// digits on both sides (".5", "5.").
+//
 // For IDR and MMK the sources disagree: CLDR gives no decimals, ISO 4217
 // gives two, and QFPay's documentation says neither, so a guess would make
 // txamt 100 times too large or too small. Disputed names them, for the
@@ -126,27 +131,42 @@ func MustLookup(code string) Currency {
 	return c
 }
 
-// Parse reads a decimal amount such as "12.50" or "12" in major units and
-// returns it in minor units. It refuses empty input, signs, exponents,
-// grouping, zero, more decimals than the currency has, and amounts above
-// max (minor units; 0 means MaxTxamt).
+// Parse reads a decimal amount in major units and returns it in minor
+// units. It is the one parser of typed amounts: the CLI, the GUI and the
+// local API all use it, so they take and refuse the same strings.
+//
+// An amount is digits, optionally followed by a '.' and one or more
+// digits, no more than the currency has decimals: for HKD "12", "12.5",
+// "12.50" and "0.01" are amounts; for JPY only whole numbers are. Nothing
+// else is: not spaces around it (" 12.50"), a point without digits on
+// both sides (".5", "5."), a sign ("+5", "-5"), grouping ("1,000"), an
+// exponent ("1e3") or more decimals than the currency has ("1.234").
+// Zero and amounts above max (minor units; 0 means MaxTxamt) are refused
+// too. Each error wraps one of ErrEmpty, ErrSyntax, ErrNotPositive,
+// ErrTooPrecise or ErrTooLarge and says what is wrong in a plain sentence.
 func (c Currency) Parse(s string, max int64) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, ErrEmpty
 	}
-	for i, r := range s {
+	if strings.TrimSpace(s) != s {
+		return 0, fmt.Errorf("%w: %q has spaces around it", ErrSyntax, s)
+	}
+	if s[0] == '-' {
+		return 0, fmt.Errorf("%w: %q is negative", ErrNotPositive, s)
+	}
+	for _, r := range s {
 		if (r < '0' || r > '9') && r != '.' {
-			if r == '-' && i == 0 {
-				return 0, fmt.Errorf("%w: %q is negative", ErrNotPositive, s)
-			}
-			return 0, fmt.Errorf("%w: %q (use digits and one '.')", ErrSyntax, s)
+			return 0, fmt.Errorf("%w: %q (use digits and at most one '.', like 12.50)", ErrSyntax, s)
 		}
 	}
-	if strings.Count(s, ".") > 1 || s == "." {
-		return 0, fmt.Errorf("%w: %q (use digits and one '.')", ErrSyntax, s)
+	whole, frac, dot := strings.Cut(s, ".")
+	if strings.Contains(frac, ".") {
+		return 0, fmt.Errorf("%w: %q has more than one '.'", ErrSyntax, s)
 	}
-	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > c.Exponent {
+	if dot && (whole == "" || frac == "") {
+		return 0, fmt.Errorf("%w: %q needs digits on both sides of the '.' (like 0.50 or 5)", ErrSyntax, s)
+	}
+	if len(frac) > c.Exponent {
 		if c.Exponent == 0 {
 			return 0, fmt.Errorf("%w: %s has no decimals", ErrTooPrecise, c.Code)
 		}

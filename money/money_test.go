@@ -3,6 +3,7 @@ package money_test
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/qfpos/qfpos/money"
@@ -20,9 +21,20 @@ func TestParse(t *testing.T) {
 		{hkd, "12.50", 0, 1250, nil},
 		{hkd, "12.5", 0, 1250, nil},
 		{hkd, "12", 0, 1200, nil},
-		{hkd, " 0.01 ", 0, 1, nil},
-		{hkd, ".5", 0, 50, nil},
-		{hkd, "9.", 0, 900, nil},
+		{hkd, "0.01", 0, 1, nil},
+		{hkd, " 0.01 ", 0, 0, money.ErrSyntax},
+		{hkd, " 12.50", 0, 0, money.ErrSyntax},
+		{hkd, "12.50 ", 0, 0, money.ErrSyntax},
+		{hkd, "12.50\n", 0, 0, money.ErrSyntax},
+		{hkd, "1 2", 0, 0, money.ErrSyntax},
+		{hkd, ".5", 0, 0, money.ErrSyntax},
+		{hkd, "9.", 0, 0, money.ErrSyntax},
+		{hkd, "1.", 0, 0, money.ErrSyntax},
+		{hkd, "-.5", 0, 0, money.ErrNotPositive},
+		{hkd, "1E3", 0, 0, money.ErrSyntax},
+		{hkd, "1_000", 0, 0, money.ErrSyntax},
+		{hkd, "１２", 0, 0, money.ErrSyntax}, // full-width digits
+		{hkd, "12.50.", 0, 0, money.ErrSyntax},
 		{hkd, "0012.00", 0, 1200, nil},
 		{hkd, "8.20", 0, 820, nil}, // float64 gives 819
 		{hkd, "19.90", 0, 1990, nil},
@@ -44,7 +56,7 @@ func TestParse(t *testing.T) {
 		{hkd, "100.01", 10000, 0, money.ErrTooLarge},
 		{hkd, "100.00", 10000, 10000, nil},
 		{jpy, "500", 0, 500, nil},
-		{jpy, "500.", 0, 500, nil},
+		{jpy, "500.", 0, 0, money.ErrSyntax},
 		{jpy, "500.5", 0, 0, money.ErrTooPrecise},
 		{jpy, "500.0", 0, 0, money.ErrTooPrecise},
 	}
@@ -142,10 +154,14 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	hkd := money.MustLookup("HKD")
+	grammar := regexp.MustCompile(`^[0-9]+(\.[0-9]{1,2})?$`) // the documented one
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := hkd.Parse(s, 0)
 		if err != nil {
 			return
+		}
+		if !grammar.MatchString(s) {
+			t.Fatalf("Parse(%q) = %d, but it is not an amount by the documented grammar", s, v)
 		}
 		if v <= 0 || v > money.MaxTxamt {
 			t.Fatalf("Parse(%q) = %d out of range", s, v)

@@ -176,6 +176,15 @@ func typeKey(in, k string) string {
 	return in + k
 }
 
+// amount is what was typed as the amount money.Parse reads, the same
+// strict parser the CLI and the local API use: the keypad only types
+// digits and one point (a point first types "0."), and a point typed last
+// with no decimals after it yet ("12.") stands for the whole amount, "12",
+// as the Charge button then says ("Charge HK$12.00").
+func (s *amountScreen) amount() string {
+	return strings.TrimSuffix(s.input, keyDot)
+}
+
 // reset clears the amount and the item name.
 func (s *amountScreen) reset() {
 	s.input = ""
@@ -194,7 +203,7 @@ func (s *amountScreen) refresh() {
 		s.display.Importance = widget.MediumImportance
 	}
 	s.display.Refresh()
-	v, err := g.eng.ParseAmount(s.input)
+	v, err := g.eng.ParseAmount(s.amount())
 	hint, imp := "", widget.MediumImportance
 	switch {
 	case s.input == "":

@@ -23,7 +23,7 @@ func (g *gui) charge() {
 	defer func() { g.amount.chargeTook = time.Since(t0) }()
 	g.amount.chargedAt = t0
 	g.touch()
-	amt, err := g.eng.ParseAmount(g.amount.input)
+	amt, err := g.eng.ParseAmount(g.amount.amount())
 	if err != nil {
 		return
 	}
