@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"image"
+	"image/color"
+	"image/draw"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +289,36 @@ func visibleButtons(w fyne.Window) []*widget.Button {
 func goldenQREvent(st store.State) checkout.Event {
 	return checkout.Event{OutTradeNo: goldenNo, State: st, QRCode: "http://127.0.0.1:8765/sandbox/pay/" + goldenNo,
 		ExpiresAt: goldenNow.Add(4*time.Minute + 30*time.Second)}
+}
+
+// The QR takes the whole square it is given, quiet zone included, not
+// the largest multiple of its module count (≈ 340 of 391 px at 800×480).
+func TestQRFillsItsSquare(t *testing.T) {
+	test.NewTempApp(t)
+	q := newQRCode()
+	if err := q.SetContent("http://127.0.0.1:8765/sandbox/pay/" + goldenNo); err != nil {
+		t.Fatal(err)
+	}
+	q.dark, q.light = color.Black, color.White
+	for _, side := range []int{391, 340, 257} {
+		img := q.draw(side, side+40).(*image.Paletted)
+		top, bottom := -1, -1
+		for y := 0; y < side+40; y++ {
+			if img.Pix[y*img.Stride+side/2] != 0 {
+				if top < 0 {
+					top = y
+				}
+				bottom = y
+			}
+		}
+		if got := bottom - top + 1; got != side {
+			t.Errorf("in %d px the code takes %d px", side, got)
+		}
+		rgba := image.NewRGBA(img.Bounds())
+		draw.Draw(rgba, rgba.Bounds(), image.White, image.Point{}, draw.Src)
+		draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Over)
+		if got := decodeQR(t, rgba); got != q.content {
+			t.Errorf("decoded %q", got)
+		}
+	}
 }
