@@ -322,3 +322,17 @@ func TestQRFillsItsSquare(t *testing.T) {
 		}
 	}
 }
+
+// Chinese dates name the weekday in Chinese; bold Chinese text uses the
+// bundled font's Bold face.
+func TestChineseWeekdayAndBold(t *testing.T) {
+	h := newHarness(t, opts{language: "zh-Hant", now: goldenNow}) // a Friday
+	h.g.show(screenHistory)
+	h.drain()
+	if got := h.g.history.dayLabel.Text; got != "2026-11-20 星期五" {
+		t.Errorf("day %q, want 2026-11-20 星期五", got)
+	}
+	if f := newTheme().Font(fyne.TextStyle{Bold: true}); f != cjkBold {
+		t.Errorf("bold text uses %s, want the bundled CJK Bold", f.Name())
+	}
+}
