@@ -34,7 +34,7 @@ start() {
   t0=$(date +%s.%N)
   "$BIN" --sandbox --sandbox-listen "127.0.0.1:$PORT" --merchant-name "Tea House" "$@" >"$tmp/app.log" 2>&1 &
   app_pid=$!
-  timeout 60 xdotool search --sync --name "^qfpos" >/dev/null || fail "no window"
+  timeout 60 xdotool search --sync --name "^(qfpos|Tea House)" >/dev/null || fail "no window" # a kiosk is titled with the merchant's name
   log "window up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s"
   for _ in $(seq 100); do curl -fs "$ctl/orders" >/dev/null && break; sleep 0.1; done
   sleep 1.5 # the first frame
@@ -75,13 +75,13 @@ wait_qr() {
 pixels() { convert "$1" -alpha off -fuzz 6% -fill black +opaque "$2" -fill white -opaque "$2" -format '%[fx:round(w*h*mean)]' info:; }
 
 # result_screen IMAGE — which result screen IMAGE shows, by the colour of
-# its icon and title (Fyne's light theme): paid (success green), failed
+# its banner (ui/theme.go's palette): paid (success green), failed
 # (error red), warning (orange: cancelled, expired, unknown), or none.
 result_screen() {
   local green red orange
-  green=$(pixels "$1" '#43f436')
-  red=$(pixels "$1" '#f44336')
-  orange=$(pixels "$1" '#ff9800')
+  green=$(pixels "$1" '#1b7a34')
+  red=$(pixels "$1" '#c62828')
+  orange=$(pixels "$1" '#a84e00')
   if [ "$green" -gt 500 ] && [ "$red" -eq 0 ] && [ "$orange" -eq 0 ]; then
     echo paid
   elif [ "$red" -gt 500 ] && [ "$green" -eq 0 ] && [ "$orange" -eq 0 ]; then
@@ -221,5 +221,20 @@ shot "$SHOTS/gui-cancelled_zh-Hans_kiosk.png"
 stop
 [ "$(order_state "${qr4##*/}")" = "paid" ] || fail "order ${qr4##*/} is $(order_state "${qr4##*/}"), want paid"
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
+
+# --- 4. The kiosk in English and Traditional Chinese: amount, QR, paid ----------
+for lang in en zh-Hant; do
+  start --language "$lang" --kiosk
+  xdotool type --delay 60 "15"
+  sleep 0.5
+  shot "$SHOTS/gui-kiosk_$lang.png"
+  xdotool key Return
+  qr6=$(wait_qr)
+  shot "$SHOTS/gui-qr_${lang}_kiosk.png"
+  curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr6##*/}"
+  wait_result paid
+  shot "$SHOTS/gui-paid_${lang}_kiosk.png"
+  stop
+done
 
 log "OK — screenshots in $SHOTS"

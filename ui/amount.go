@@ -74,19 +74,22 @@ func newAmountScreen(g *gui) *amountScreen {
 	clear := g.key(keyClear, s.press)
 	clear.SetIcon(theme.ContentClearIcon())
 	s.keys[keyClear] = clear
-	s.charge = widget.NewButton(g.tr.T("amount.charge"), g.charge)
+	s.charge = widget.NewButton(g.words(false, "amount.charge"), g.charge)
 	s.charge.Importance = widget.HighImportance
 	charge := container.NewThemeOverride(s.charge, keyTheme{newTheme()})
 
-	label := widget.NewLabel(g.tr.T("amount.title"))
+	label := widget.NewLabel(g.words(false, "amount.title"))
 	label.TextStyle.Bold = true
+	if g.cfg.Kiosk {
+		s.item.Hide() // a customer has no item to name
+	}
 	left := container.NewBorder(
-		container.NewVBox(
+		secondary(container.NewVBox(
 			container.NewBorder(nil, nil, label, clear),
 			s.display,
 			s.item,
 			s.hint,
-		),
+		)),
 		charge, nil, nil,
 	)
 	s.content = container.New(adaptiveLayout{share: 0.5}, left, pad)
@@ -207,7 +210,7 @@ func (s *amountScreen) refresh() {
 	hint, imp := "", widget.MediumImportance
 	switch {
 	case s.input == "":
-		hint, imp = g.tr.T("amount.enter"), widget.LowImportance
+		hint, imp = g.words(false, "amount.enter"), widget.LowImportance
 	case errors.Is(err, money.ErrTooLarge):
 		hint, imp = g.tr.T("amount.too_large", g.cur.Format(g.eng.Settings().MaxTxamt)), widget.DangerImportance
 	case errors.Is(err, money.ErrNotPositive):
@@ -221,11 +224,11 @@ func (s *amountScreen) refresh() {
 	s.hint.Importance = imp
 	s.hint.Refresh()
 	if err != nil {
-		s.charge.SetText(g.tr.T("amount.charge"))
+		s.charge.SetText(g.words(false, "amount.charge"))
 		s.charge.Disable()
 		return
 	}
-	s.charge.SetText(g.tr.T("amount.charge_amount", g.cur.Format(v)))
+	s.charge.SetText(g.words(false, "amount.charge_amount", g.cur.Format(v)))
 	s.charge.Enable()
 }
 

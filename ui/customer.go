@@ -51,7 +51,7 @@ func (g *gui) setCustomerDisplay(on bool) {
 // what the main window shows.
 func (c *customerDisplay) rebuild() {
 	g := c.g
-	c.win.SetTitle("qfpos — " + g.tr.T("customer.title"))
+	c.win.SetTitle(g.cfg.MerchantName + " — " + g.tr.T("customer.title")) // the customer's words, no "qfpos"
 	c.welcome = widget.NewLabelWithStyle(g.tr.T("customer.welcome"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	c.welcome.SizeName = sizeResult
 	c.merchant = widget.NewLabelWithStyle(g.cfg.MerchantName, fyne.TextAlignCenter, fyne.TextStyle{})

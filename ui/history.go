@@ -101,7 +101,7 @@ func newHistoryScreen(g *gui) *historyScreen {
 	totalsTitle := widget.NewLabelWithStyle(tr.T("history.totals"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	chartTitle := widget.NewLabelWithStyle(tr.T("history.by_hour"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	summary := container.NewBorder(container.NewVBox(totalsTitle, s.totals, chartTitle), nil, nil, nil, s.chart)
-	s.content = container.NewBorder(top, nil, nil, nil, container.New(adaptiveLayout{share: 0.58}, orders, summary))
+	s.content = secondary(container.NewBorder(top, nil, nil, nil, container.New(adaptiveLayout{share: 0.58}, orders, summary)))
 	return s
 }
 
@@ -144,7 +144,7 @@ func (s *historyScreen) reload() {
 	if q := strings.TrimSpace(s.search.Text); q != "" {
 		s.dayLabel.SetText(tr.T("history.results", q))
 	} else {
-		s.dayLabel.SetText(s.day.Format("2006-01-02 Mon"))
+		s.dayLabel.SetText(s.day.Format("2006-01-02") + " " + tr.T(fmt.Sprintf("weekday.%d", s.day.Weekday())))
 	}
 
 	totals, err := g.eng.Store().Totals(from, to)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/qfpos/qfpos/assets"
 )
@@ -61,4 +62,35 @@ func (t *translator) T(key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// has reports whether key has a text, in t's language or in English.
+func (t *translator) has(key string) bool {
+	if _, ok := t.m[key]; ok {
+		return true
+	}
+	_, ok := translations["en"][key]
+	return ok
+}
+
+// customerFacing reports whether the main window speaks to customers: a
+// kiosk, outside a staff session (the PIN entered).
+func (g *gui) customerFacing() bool {
+	return g.cfg.Kiosk && !g.d.Now().Before(g.staffUntil)
+}
+
+// words is the text of key for whoever faces the screen: the customer's
+// wording ("kiosk."+key, when there is one) on the customer display
+// (forCustomer) and on a kiosk outside a staff session, the cashier's
+// otherwise. A customer's text may leave out what args fill in (an
+// error's wording).
+func (g *gui) words(forCustomer bool, key string, args ...any) string {
+	if (forCustomer || g.customerFacing()) && g.tr.has("kiosk."+key) {
+		s := g.tr.T("kiosk." + key)
+		if len(args) > 0 && strings.Contains(s, "%") {
+			s = fmt.Sprintf(s, args...)
+		}
+		return s
+	}
+	return g.tr.T(key, args...)
 }

@@ -18,8 +18,11 @@ import (
 	"github.com/qfpos/qfpos/store"
 )
 
-// qrCode draws a QR code as the largest square of whole-pixel modules
-// that fits its size, quiet zone included, dark on light.
+// qrCode draws a QR code as the largest square that fits its size, quiet
+// zone included, dark on light. Modules take the whole square: some are
+// a pixel wider than others (as in print), which phones read as well, and
+// the code is up to a module's worth of pixels larger than with
+// whole-pixel modules (≈ 390 px rather than ≈ 340 at 800×480).
 type qrCode struct {
 	widget.BaseWidget
 	content string
@@ -84,8 +87,9 @@ func (q *qrCode) colors() (dark, light color.Color) {
 	return th.Color(colorQRDark, v), th.Color(colorQRLite, v)
 }
 
-// draw renders the code at w×h pixels: whole pixels per module, centred,
-// on the light colour; transparent when there is no code.
+// draw renders the code at w×h pixels: the largest square, centred, on
+// the light colour, module i spanning pixels [i·side/n, (i+1)·side/n);
+// transparent when there is no code.
 func (q *qrCode) draw(w, h int) image.Image {
 	bm := q.bitmap
 	if len(bm) == 0 || w <= 0 || h <= 0 {
@@ -95,10 +99,9 @@ func (q *qrCode) draw(w, h int) image.Image {
 		q.dark, q.light = q.colors()
 	}
 	n := len(bm)
-	side := min(w, h)
-	m := max(side/n, 1)
-	size := m * n
+	size := max(min(w, h), n) // at least a pixel a module
 	x0, y0 := (w-size)/2, (h-size)/2
+	edge := func(i int) int { return i * size / n }
 	img := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Transparent, q.light, q.dark})
 	// The light square (quiet zone included) around the modules.
 	for y := max(y0, 0); y < min(y0+size, h); y++ {
@@ -112,12 +115,12 @@ func (q *qrCode) draw(w, h int) image.Image {
 			if !on {
 				continue
 			}
-			for y := y0 + my*m; y < y0+(my+1)*m; y++ {
+			for y := y0 + edge(my); y < y0+edge(my+1); y++ {
 				if y < 0 || y >= h {
 					continue
 				}
 				row := img.Pix[y*img.Stride:]
-				for x := x0 + mx*m; x < x0+(mx+1)*m; x++ {
+				for x := x0 + edge(mx); x < x0+edge(mx+1); x++ {
 					if x >= 0 && x < w {
 						row[x] = 2
 					}
@@ -139,12 +142,14 @@ type qrScreen struct {
 	scan      *widget.Label
 	scanOther *widget.Label
 	countdown *widget.ProgressBar
+	bar       *container.ThemeOverride // the countdown, red in its last 30 s
 	left      *widget.Label
 	status    *widget.Label
 	order     *widget.Label
 	cancel    *widget.Button
 	content   fyne.CanvasObject
 	confirm   *msgBox // the cancel confirmation when open
+	customer  bool    // the customer display's copy: the customer's wording
 
 	expiresAt time.Time
 	total     time.Duration
@@ -153,7 +158,7 @@ type qrScreen struct {
 // newQRScreen makes the QR screen; the customer display's copy
 // (customer) has no Cancel.
 func newQRScreen(g *gui, customer bool) *qrScreen {
-	s := &qrScreen{g: g, qr: newQRCode(), preparing: widget.NewActivity()}
+	s := &qrScreen{g: g, qr: newQRCode(), preparing: widget.NewActivity(), customer: customer}
 	s.amount = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.amount.SizeName = sizeAmount
 	s.merchant = widget.NewLabelWithStyle(g.cfg.MerchantName, fyne.TextAlignCenter, fyne.TextStyle{})
@@ -163,10 +168,11 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.scan.SizeName = theme.SizeNameSubHeadingText
 	s.scan.Wrapping = fyne.TextWrapWord
 	s.scanOther = widget.NewLabelWithStyle(scanInOtherLanguages(g.tr.lang), fyne.TextAlignCenter, fyne.TextStyle{})
-	s.scanOther.SizeName = theme.SizeNameCaptionText
+	s.scanOther.SizeName = theme.SizeNameText
 	s.scanOther.Wrapping = fyne.TextWrapWord
 	s.countdown = widget.NewProgressBar()
 	s.countdown.TextFormatter = func() string { return "" }
+	s.bar = container.NewThemeOverride(s.countdown, newTheme())
 	s.left = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.status = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.status.Wrapping = fyne.TextWrapWord
@@ -182,9 +188,9 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 		s.scan,
 		s.scanOther,
 		layout.NewSpacer(),
-		container.NewBorder(nil, nil, nil, s.left, s.countdown),
+		container.NewBorder(nil, nil, nil, s.left, s.bar),
 		s.status,
-		s.order,
+		secondary(s.order),
 		s.cancel,
 	)
 	code := container.NewStack(s.qr, container.NewCenter(s.preparing))
@@ -192,11 +198,11 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	return s
 }
 
-// newOrderLabel is the small grey line with the order number under the
-// QR and on the result screen.
+// newOrderLabel is the line with the order number under the QR and on
+// the result screen, in the secondary colour (placed in secondary()):
+// staff read it aloud for refunds.
 func newOrderLabel() *widget.Label {
 	l := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	l.SizeName = theme.SizeNameCaptionText
 	l.Importance = widget.LowImportance
 	l.Truncation = fyne.TextTruncateEllipsis
 	return l
@@ -228,6 +234,7 @@ func (s *qrScreen) start(amount string, total time.Duration) {
 	s.total, s.expiresAt = total, time.Time{}
 	s.countdown.SetValue(1)
 	s.left.SetText("")
+	s.setUrgent(false)
 	s.order.SetText("")
 	s.setStatus(s.g.tr.T("qr.preparing"), widget.MediumImportance)
 	s.cancel.Enable()
@@ -257,16 +264,16 @@ func (s *qrScreen) apply(ev checkout.Event, cancelling bool) {
 	}
 	switch {
 	case cancelling:
-		s.setStatus(tr.T("qr.cancelling"), widget.WarningImportance)
+		s.setStatus(s.words("qr.cancelling"), widget.WarningImportance)
 	case ev.Trouble != nil:
-		s.setStatus(tr.T("qr.trouble"), widget.WarningImportance)
+		s.setStatus(s.words("qr.trouble"), widget.WarningImportance)
 	case ev.State == store.StateUnknown || ev.State == store.StateCreating && s.qr.content == "" && ev.Checking:
-		s.setStatus(tr.T("qr.unknown"), widget.WarningImportance)
+		s.setStatus(s.words("qr.unknown"), widget.WarningImportance)
 	case ev.State == store.StateAwaiting && s.qr.content != "":
 		if ev.Checking {
-			s.setStatus(tr.T("qr.waiting_checking"), widget.MediumImportance)
+			s.setStatus(s.words("qr.waiting_checking"), widget.MediumImportance)
 		} else {
-			s.setStatus(tr.T("qr.waiting"), widget.MediumImportance)
+			s.setStatus(s.words("qr.waiting"), widget.MediumImportance)
 		}
 	}
 	s.tick(s.g.d.Now())
@@ -291,7 +298,31 @@ func (s *qrScreen) tick(now time.Time) {
 		s.countdown.SetValue(min(float64(left)/float64(s.total), 1))
 	}
 	s.left.SetText(mmss(left))
+	s.setUrgent(left <= urgentLeft)
 }
+
+// urgentLeft is when the countdown turns red.
+const urgentLeft = 30 * time.Second
+
+// setUrgent shows the countdown red (its last 30 s) or as usual.
+func (s *qrScreen) setUrgent(on bool) {
+	imp := widget.MediumImportance
+	var th fyne.Theme = newTheme()
+	if on {
+		imp, th = widget.DangerImportance, urgentTheme{newTheme()}
+	}
+	if s.left.Importance == imp {
+		return
+	}
+	s.left.Importance = imp
+	s.left.TextStyle.Bold = on
+	s.left.Refresh()
+	s.bar.Theme = th
+	s.bar.Refresh()
+}
+
+// words is the text of key for whoever faces this screen.
+func (s *qrScreen) words(key string, args ...any) string { return s.g.words(s.customer, key, args...) }
 
 // mmss formats a duration as minutes and seconds, rounding up so that
 // 0:00 means expired.
@@ -308,5 +339,5 @@ func (s *qrScreen) askCancel() {
 	if s.confirm != nil && g.open[s.confirm.dlg] {
 		return
 	}
-	s.confirm = g.confirm(g.tr.T("cancel.title"), g.tr.T("cancel.text"), g.tr.T("cancel.yes"), g.tr.T("cancel.no"), g.cancelSale)
+	s.confirm = g.confirm(g.tr.T("cancel.title"), s.words("cancel.text"), g.tr.T("cancel.yes"), g.tr.T("cancel.no"), g.cancelSale)
 }

@@ -70,7 +70,7 @@ func (g *gui) started(seq int, sale *checkout.Sale, err error) {
 		if g.customer != nil {
 			g.customer.show(screenAmount)
 		}
-		g.message(g.tr.T("error.title"), g.tr.T("error.start", err.Error()))
+		g.message(g.tr.T("error.title"), g.words(false, "error.start", err.Error()))
 		return
 	}
 	g.sale = sale
@@ -227,6 +227,20 @@ func (g *gui) newSale() {
 		g.customer.show(screenAmount)
 	}
 	g.showRecoverNotice()
+}
+
+// chargeAgain is the result screen's "Charge HK$7.80 again" after a
+// decline or an expiry: a new order (a new out_trade_no) for the same
+// amount and goods name, started as Charge starts one.
+func (g *gui) chargeAgain(amount int64, goods string) {
+	if g.sale != nil || g.screen != screenResult || amount <= 0 {
+		return
+	}
+	g.newSale()
+	g.amount.input = g.cur.Decimal(amount)
+	g.amount.item.SetText(goods)
+	g.amount.refresh()
+	g.charge()
 }
 
 // watchUnknown keeps asking QFPay about an order whose outcome is not

@@ -146,8 +146,8 @@ func TestSaleDeclined(t *testing.T) {
 	if h.g.result.state != store.StateFailed || h.g.result.title.Text != "Payment failed" {
 		t.Fatalf("result = %s %q", h.g.result.state, h.g.result.title.Text)
 	}
-	if !strings.Contains(h.g.result.detail.Text, "1205") {
-		t.Errorf("detail = %q, want the respcd", h.g.result.detail.Text)
+	if !strings.Contains(h.g.result.code.Text, "1205") {
+		t.Errorf("code = %q, want the respcd", h.g.result.code.Text)
 	}
 }
 

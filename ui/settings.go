@@ -59,6 +59,15 @@ type settingsScreen struct {
 	loaded   settingsForm    // the form as load filled it from the file
 }
 
+// envName is the environment chosen: envSandbox for the first choice
+// (the sandbox, in the screen's language), else a region or a URL.
+func (s *settingsScreen) envName() string {
+	if s.env.SelectedIndex() == 0 {
+		return envSandbox
+	}
+	return s.env.Selected
+}
+
 // settingsForm is what the settings form holds, to compare with what it
 // was loaded with: Save writes only what the user changed.
 type settingsForm struct {
@@ -70,7 +79,7 @@ type settingsForm struct {
 // form reads the form's fields (the client key aside).
 func (s *settingsScreen) form() settingsForm {
 	return settingsForm{
-		env:      s.env.Selected,
+		env:      s.envName(),
 		appCode:  strings.TrimSpace(s.appCode.Text),
 		merchant: strings.TrimSpace(s.merchant.Text),
 		currency: s.currency.Selected,
@@ -85,7 +94,7 @@ func newSettingsScreen(g *gui) *settingsScreen {
 	s := &settingsScreen{g: g, expiries: slices.Clone(expiries)}
 	s.appCode = widget.NewEntry()
 	s.clientKey = widget.NewPasswordEntry()
-	envs := append([]string{envSandbox}, payment.RegionNames()...)
+	envs := append([]string{tr.T("settings.env_sandbox")}, payment.RegionNames()...)
 	s.env = widget.NewSelect(envs, nil)
 	s.merchant = widget.NewEntry()
 	s.currency = widget.NewSelect(settableCurrencies(g.cfg.Currency), nil)
@@ -144,7 +153,7 @@ func (s *settingsScreen) load() {
 	} else {
 		s.clientKey.SetPlaceHolder(tr.T("settings.key_none"))
 	}
-	env := envSandbox
+	env := tr.T("settings.env_sandbox")
 	if !c.Sandbox() {
 		env = c.BaseURL
 		if r, ok := payment.LookupRegion(c.BaseURL); ok {

@@ -154,7 +154,10 @@ func TestSettingsSave(t *testing.T) {
 
 	// Back to the sandbox clears the credentials from the file.
 	s = h.g.settings
-	s.env.SetSelected("sandbox")
+	if s.env.Options[0] != "沙盒（練習）" {
+		t.Errorf("the sandbox choice in Chinese: %q", s.env.Options[0])
+	}
+	s.env.SetSelectedIndex(0) // the sandbox, in the screen's language
 	tapIn(t, s.save)
 	fc, _ = config.Load(config.Options{Path: h.cfg.Path, LookupEnv: func(string) (string, bool) { return "", false }})
 	if !fc.Sandbox() || fc.DB != config.DefaultDB(true) {
@@ -316,7 +319,7 @@ func TestCustomerDisplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitResult()
-	if c.screen != screenResult || c.result.title.Text != "Paid" {
+	if c.screen != screenResult || c.result.title.Text != "Done — thank you" { // the customer's words
 		t.Fatalf("customer result: %s %q", c.screen, c.result.title.Text)
 	}
 	tapIn(t, h.g.result.done)

@@ -553,6 +553,7 @@ func (g *gui) checkIdle() {
 		}
 		g.closeDialogs()
 	}
+	g.resetLanguage()
 }
 
 // closeDialogs hides every open dialog: PIN, messages, the refund form,
@@ -573,8 +574,9 @@ func (g *gui) closeDialogs() {
 type navBar struct {
 	g                       *gui
 	sale, history, settings *widget.Button
-	staff                   *widget.Button // kiosk only
-	customer                *widget.Check  // counter only
+	staff                   *widget.Button            // kiosk only
+	langs                   map[string]*widget.Button // kiosk only: the language toggle
+	customer                *widget.Check             // counter only
 	mode                    *widget.Label
 	content                 fyne.CanvasObject
 }
@@ -588,9 +590,23 @@ func newNavBar(g *gui) *navBar {
 		n.mode.Hide() // the banner says it
 	}
 	if g.cfg.Kiosk {
+		n.mode.Hide() // customers need not know which QFPay; staff see it in Settings
 		n.staff = widget.NewButtonWithIcon(g.tr.T("nav.staff"), theme.AccountIcon(), g.openStaff)
 		n.staff.Importance = widget.LowImportance
-		n.content = container.NewBorder(nil, nil, nil, n.staff, n.mode)
+		// The language toggle: each language in its own name, the one
+		// shown highlighted; a tap switches the kiosk at once, and the
+		// idle reset goes back to the configured one.
+		n.langs = map[string]*widget.Button{}
+		row := container.NewHBox()
+		for _, l := range languages {
+			b := widget.NewButton(languageNames[l], func() { g.setLanguage(l) })
+			if l == g.tr.lang {
+				b.Importance = widget.HighImportance
+			}
+			n.langs[l] = b
+			row.Add(b)
+		}
+		n.content = container.NewBorder(nil, nil, row, n.staff, secondary(n.mode))
 		return n
 	}
 	n.sale = widget.NewButtonWithIcon(g.tr.T("nav.sale"), theme.HomeIcon(), func() { g.show(screenAmount) })
@@ -602,14 +618,18 @@ func newNavBar(g *gui) *navBar {
 		}
 	})
 	n.customer.Checked = g.customer != nil
-	n.content = container.NewBorder(nil, nil, container.NewHBox(n.sale, n.history, n.settings, n.customer), nil, n.mode)
+	n.content = container.NewBorder(nil, nil, container.NewHBox(n.sale, n.history, n.settings, n.customer), nil, secondary(n.mode))
 	return n
 }
 
 // update enables what may be left for: nothing during a sale.
 func (n *navBar) update() {
 	busy := n.g.busy() || n.g.screen == screenQR
-	for _, b := range []*widget.Button{n.sale, n.history, n.settings, n.staff} {
+	buttons := []*widget.Button{n.sale, n.history, n.settings, n.staff}
+	for _, b := range n.langs {
+		buttons = append(buttons, b)
+	}
+	for _, b := range buttons {
 		if b == nil {
 			continue
 		}
@@ -635,8 +655,36 @@ func (n *navBar) update() {
 }
 
 // title is the window title: the app's name and its mode, in the current
-// language.
-func (g *gui) title() string { return "qfpos — " + g.modeText() }
+// language; a kiosk, which faces customers, shows the merchant's name.
+func (g *gui) title() string {
+	if g.cfg.Kiosk {
+		return g.cfg.MerchantName
+	}
+	return "qfpos — " + g.modeText()
+}
+
+// setLanguage switches the screens to another language at once (the
+// kiosk's language toggle), keeping what was typed. Not during a sale.
+func (g *gui) setLanguage(lang string) {
+	g.touch()
+	if lang == g.tr.lang || g.busy() || g.screen != screenAmount || g.amount.starting {
+		return
+	}
+	input, item := g.amount.input, g.amount.item.Text
+	g.tr = newTranslator(lang)
+	g.build()
+	g.amount.input = input
+	g.amount.item.SetText(item)
+	g.amount.refresh()
+}
+
+// resetLanguage goes back to the configured language (the kiosk's idle
+// reset, after a customer chose another).
+func (g *gui) resetLanguage() {
+	if want := newTranslator(g.cfg.Language).lang; g.tr.lang != want && g.screen == screenAmount {
+		g.setLanguage(want)
+	}
+}
 
 // modeText tells people which QFPay the app talks to, plainly, in the
 // current language.
@@ -657,7 +705,23 @@ func (g *gui) openStaff() {
 		hist := widget.NewButtonWithIcon(g.tr.T("nav.history"), theme.HistoryIcon(), func() { d.dlg.Hide(); g.show(screenHistory) })
 		set := widget.NewButtonWithIcon(g.tr.T("nav.settings"), theme.SettingsIcon(), func() { d.dlg.Hide(); g.show(screenSettings) })
 		sale := widget.NewButtonWithIcon(g.tr.T("nav.sale"), theme.HomeIcon(), func() { d.dlg.Hide(); g.show(screenAmount) })
-		quit := widget.NewButtonWithIcon(g.tr.T("staff.quit"), theme.LogoutIcon(), func() { d.dlg.Hide(); g.app.Quit() })
-		d = g.custom(g.tr.T("nav.staff"), container.NewVBox(sale, hist, set, quit))
+		quit := widget.NewButtonWithIcon(g.tr.T("staff.quit"), theme.LogoutIcon(), func() {
+			d.dlg.Hide()
+			g.confirm(g.tr.T("quit.title"), g.tr.T("staff.quit_text"), g.tr.T("staff.quit_yes"), g.tr.T("button.back"), g.closeRequested)
+		})
+		box := container.NewVBox()
+		// What the customer was told to wait for, the staff see the rule
+		// of: an outcome not known yet is not charged again.
+		for _, no := range g.unknownWatch {
+			l := widget.NewLabel(g.tr.T("staff.unknown", no))
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = widget.WarningImportance
+			box.Add(l)
+		}
+		box.Add(sale)
+		box.Add(hist)
+		box.Add(set)
+		box.Add(quit)
+		d = g.custom(g.tr.T("nav.staff"), box)
 	})
 }
