@@ -37,7 +37,7 @@ trap cleanup EXIT
 start_sandbox() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
-  XDG_CONFIG_HOME=$tmp/sbx-config "$1" sandbox --listen "127.0.0.1:$port" >"$tmp/sandbox.log" 2>&1 &
+  env -u QFPAY_BASE_URL -u QFPAY_APP_CODE -u QFPAY_CLIENT_KEY XDG_CONFIG_HOME="$tmp/sbx-config" "$1" sandbox --listen "127.0.0.1:$port" >"$tmp/sandbox.log" 2>&1 &
   sandbox_pid=$!
   ctl=http://127.0.0.1:$port/sandbox/control
   for _ in $(seq 100); do curl -fs "$ctl/orders" >/dev/null && break; sleep 0.1; done
