@@ -1,8 +1,7 @@
 ; qfpos installer (NSIS, built by `make windows-installer` with Debian's makensis).
 ; makensis -DVERSION=x.y.z -DSRC=bin/windows -DOUT=dist/qfpos-x.y.z-setup.exe packaging/windows/qfpos.nsi
-Unicode true
+Target amd64-unicode   ; a 64-bit installer for a 64-bit program (and Wine's wine64 can run it)
 !include "MUI2.nsh"
-!include "x64.nsh"
 
 Name "qfpos ${VERSION}"
 OutFile "${OUT}"
@@ -28,10 +27,6 @@ VIAddVersionKey "LegalCopyright" "qfpos authors"
 !insertmacro MUI_LANGUAGE "English"
 
 Function .onInit
-  ${IfNot} ${RunningX64}
-    MessageBox MB_ICONSTOP "qfpos needs 64-bit Windows 10 or 11."
-    Abort
-  ${EndIf}
   SetRegView 64
 FunctionEnd
 
@@ -43,7 +38,9 @@ Section "qfpos (required)" SecMain
   File "${SRC}\README.txt"
   WriteRegStr HKLM "Software\qfpos" "InstallDir" "$INSTDIR"
   WriteUninstaller "$INSTDIR\uninstall.exe"
+  SetShellVarContext all   ; installed for every user: so is its shortcut
   CreateShortcut "$SMPROGRAMS\qfpos.lnk" "$INSTDIR\qfpos.exe"
+  SetShellVarContext current
   !define ARP "Software\Microsoft\Windows\CurrentVersion\Uninstall\qfpos"
   WriteRegStr HKLM "${ARP}" "DisplayName" "qfpos"
   WriteRegStr HKLM "${ARP}" "DisplayVersion" "${VERSION}"
@@ -60,15 +57,18 @@ Section /o "Start in kiosk mode at logon (all users)" SecKiosk
   SetShellVarContext current
 SectionEnd
 
-Section "Uninstall"
+Function un.onInit
   SetRegView 64
+FunctionEnd
+
+Section "Uninstall"
   Delete "$INSTDIR\qfpos.exe"
   Delete "$INSTDIR\qfpos-cli.exe"
   Delete "$INSTDIR\README.txt"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
-  Delete "$SMPROGRAMS\qfpos.lnk"
   SetShellVarContext all
+  Delete "$SMPROGRAMS\qfpos.lnk"
   Delete "$SMSTARTUP\qfpos kiosk.lnk"
   DeleteRegKey HKLM "Software\Microsoft\Windows\CurrentVersion\Uninstall\qfpos"
   DeleteRegKey HKLM "Software\qfpos"
