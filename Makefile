@@ -27,7 +27,7 @@ WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 WIN_DIR := bin/windows
 
 .PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean \
-        windows windows-zip windows-installer deb test-platforms
+        windows windows-zip windows-installer windows-shots deb test-platforms
 
 all: build
 
@@ -144,6 +144,11 @@ deb: build
 test-platforms: windows deb
 	@scripts/deps.sh $(DEB_PLATFORMS)
 	scripts/test-platforms.sh
+
+# The Windows window under wine64 and Xvfb, screenshots in docs/screenshots/windows-*.png (scripts/wine-gui.sh).
+windows-shots: windows
+	@scripts/deps.sh $(DEB_PLATFORMS) $(DEB_E2E)
+	scripts/wine-gui.sh
 
 clean:
 	rm -rf bin dist tools/bin rsrc_windows_amd64.syso
