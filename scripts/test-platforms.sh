@@ -5,7 +5,7 @@
 #     config package's Windows tests (paths, key-file ACL), and a whole sale,
 #     `qfpos.exe pay 12.50 --json` against a standalone sandbox paid through its
 #     control API, then `qfpos.exe orders --json` shows it paid and the order
-#     file sits in %LocalAppData%\qfpos inside the prefix.
+#     file sits in %LocalAppData%\qfpos inside the prefix; Ctrl-C cancels a `pay` under way.
 #  2. Debian: installs the .deb with dpkg -i (apt-get -f for its dependencies),
 #     runs `qfpos --version` and the same sale with /usr/bin/qfpos.
 # Wine here needs no display: these are console runs. Set SKIP_DEB=1 to skip 2.
@@ -74,6 +74,28 @@ sale() {
   log "$name: sale $no paid and listed ($(($(date +%s) - t0)) s)"
 }
 
+# ctrl_c NAME CMD…: `CMD pay 3.00 --json`, then Ctrl-C (wine turns SIGINT into a console
+# CTRL_C_EVENT, which Go delivers as os.Interrupt): the sale ends cancelled and closed at QFPay.
+ctrl_c() {
+  local name=$1 no="" pay_pid
+  shift
+  "$@" pay 3.00 --json >"$tmp/$name-int.json" 2>"$tmp/$name-int.err" &
+  pay_pid=$!
+  for _ in $(seq 600); do
+    no=$(curl -fs "$ctl/orders" | jq -r '.orders[] | select(.state == "pending" and .txamt == 300) | .out_trade_no' | head -1)
+    [ -n "$no" ] && break
+    sleep 0.1
+  done
+  [ -n "$no" ] || { cat "$tmp/$name-int.err" >&2; fail "$name: pay created no order at the sandbox"; }
+  sleep 1 # its handler is set before the order is created; let it reach the wait
+  kill -INT "$pay_pid"
+  wait "$pay_pid" && fail "$name: pay exited 0 after Ctrl-C" || true
+  [ "$(jq -r .status "$tmp/$name-int.json")" = cancelled ] || { cat "$tmp/$name-int.json" "$tmp/$name-int.err" >&2; fail "$name: Ctrl-C did not cancel"; }
+  [ "$(curl -fs "$ctl/orders" | jq -r --arg no "$no" '.orders[] | select(.out_trade_no == $no) | .state')" = closed ] ||
+    fail "$name: the order is not closed at the sandbox after Ctrl-C"
+  log "$name: Ctrl-C cancelled $no and closed it at QFPay"
+}
+
 # --- 1. Windows, under wine ---
 [ -x "$WINE" ] || fail "no wine64 (scripts/deps.sh wine64)"
 [ -f "$WIN_DIR/qfpos.exe" ] || fail "no $WIN_DIR/qfpos.exe (make windows)"
@@ -98,6 +120,7 @@ log "windows: config tests: $(grep -c '^--- PASS' "$tmp/config-test.log") passed
 
 start_sandbox "$LINUX_BIN"
 sale windows "$WINE" "$WIN_DIR/qfpos.exe"
+ctrl_c windows "$WINE" "$WIN_DIR/qfpos-cli.exe"
 local_app=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local 2>/dev/null | head -1)
 [ -f "$local_app/qfpos/orders.db" ] || { find "$WINEPREFIX/drive_c/users" -name '*.db' >&2; fail "no order file in %LocalAppData%\\qfpos"; }
 log "windows: order file at ${local_app#"$WINEPREFIX"/}/qfpos/orders.db"
@@ -120,4 +143,4 @@ export XDG_CONFIG_HOME=$tmp/deb-config XDG_DATA_HOME=$tmp/deb-data
 start_sandbox /usr/bin/qfpos
 sale deb /usr/bin/qfpos
 [ -f "$XDG_DATA_HOME/qfpos/orders.db" ] || fail "deb: no order file in \$XDG_DATA_HOME/qfpos"
-log "2 passed, 0 failed"
+log "3 passed, 0 failed"
