@@ -22,7 +22,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 # The Windows cross-build (cgo with mingw-w64), and what packages and tries it (docs/platforms.md).
 DEB_WINDOWS := gcc-mingw-w64-x86-64 zip
-DEB_PLATFORMS := wine64 curl jq nsis
+DEB_PLATFORMS := wine64 curl jq
 WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 WIN_DIR := bin/windows
 
