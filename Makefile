@@ -21,7 +21,16 @@ DEB_E2E   := xvfb xauth x11-utils xdotool imagemagick zbar-tools
 DEB_TEST  := espeak-ng sox fonts-noto-cjk
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean
+# The version, written once in FyneApp.toml; the binaries read it from there too (version.go).
+VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+# The Windows cross-build (cgo with mingw-w64), and what packages and tries it (docs/platforms.md).
+DEB_WINDOWS := gcc-mingw-w64-x86-64 zip
+DEB_PLATFORMS := wine64 curl jq
+WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
+WIN_DIR := bin/windows
+
+.PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean \
+        windows windows-zip windows-installer windows-shots deb test-platforms
 
 all: build
 
@@ -106,5 +115,45 @@ e2e: build deps-e2e
 	@scripts/deps.sh curl jq
 	scripts/e2e.sh
 
+# qfpos.exe (GUI subsystem: no console window; its subcommands print to the parent's console) and
+# qfpos-cli.exe (console subsystem, for terminals), with the icon, manifest and version info in a
+# .syso resource made by the pinned go-winres. See docs/platforms.md.
+windows:
+	@scripts/deps.sh $(DEB_WINDOWS)
+	cd tools && $(GO) build -o bin/go-winres github.com/tc-hib/go-winres
+	tools/bin/go-winres simply --arch amd64 --manifest gui --icon assets/icon.png \
+	  --product-name qfpos --file-description "qfpos: QFPay WeChat Pay point of sale" \
+	  --product-version $(VERSION) --file-version $(VERSION) --copyright "qfpos authors" --out rsrc
+	$(WIN_ENV) $(GO) build -tags $(TAGS) -ldflags "-s -w -H windowsgui" -o $(WIN_DIR)/qfpos.exe .
+	$(WIN_ENV) $(GO) build -tags $(TAGS) -ldflags "-s -w" -o $(WIN_DIR)/qfpos-cli.exe .
+	sed 's/$$/\r/' packaging/windows/README.txt >$(WIN_DIR)/README.txt
+	@echo "windows: $(WIN_DIR)/qfpos.exe $(WIN_DIR)/qfpos-cli.exe ($(VERSION))"
+
+windows-zip: windows
+	@mkdir -p dist && rm -f dist/qfpos-$(VERSION)-windows-amd64.zip
+	cd $(WIN_DIR) && zip -q -9 ../../dist/qfpos-$(VERSION)-windows-amd64.zip qfpos.exe qfpos-cli.exe README.txt
+	@echo "windows-zip: dist/qfpos-$(VERSION)-windows-amd64.zip"
+
+windows-installer: windows
+	@scripts/deps.sh nsis
+	@mkdir -p dist
+	makensis -V2 -DVERSION=$(VERSION) -DSRC=../../$(WIN_DIR) -DOUT=../../dist/qfpos-$(VERSION)-setup.exe packaging/windows/qfpos.nsi
+	@echo "windows-installer: dist/qfpos-$(VERSION)-setup.exe"
+
+# A Debian package of the Linux build (scripts/mkdeb.sh).
+deb: build
+	scripts/mkdeb.sh $(VERSION) $(BIN) dist
+
+# CI: the Windows build under wine (a whole sandbox sale) and the .deb installed with dpkg
+# (scripts/test-platforms.sh). The first Windows build compiles Fyne's cgo with mingw: minutes.
+test-platforms: windows deb
+	@scripts/deps.sh $(DEB_PLATFORMS)
+	scripts/test-platforms.sh
+
+# The Windows window under wine64 and Xvfb, screenshots in docs/screenshots/windows-*.png (scripts/wine-gui.sh).
+windows-shots: windows
+	@scripts/deps.sh $(DEB_PLATFORMS) $(DEB_E2E)
+	scripts/wine-gui.sh
+
 clean:
-	rm -rf bin dist tools/bin
+	rm -rf bin dist tools/bin rsrc_windows_amd64.syso

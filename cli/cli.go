@@ -130,6 +130,7 @@ environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		Version:       Version,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load(cmd)
 			if err != nil {
@@ -146,6 +147,7 @@ environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
 			return env.GUI(cmd.Context(), a)
 		},
 	}
+	root.SetVersionTemplate("qfpos {{.Version}}\n")
 	f := root.PersistentFlags()
 	f.StringVar(&g.config, "config", "", "config file (default "+config.DefaultPath()+"; env QFPOS_CONFIG)")
 	f.BoolVar(&g.sandbox, "sandbox", false, "use the built-in QFPay sandbox even if credentials are set")

@@ -259,21 +259,15 @@ func DefaultPath() string {
 }
 
 // DefaultDB is the order file used when none is configured. The sandbox
-// has its own file, so demo sales never mix with real ones.
+// has its own file, so demo sales never mix with real ones. Its folder is
+// the platform's per-user data folder (dataDir: paths_unix.go,
+// paths_windows.go).
 func DefaultDB(sandbox bool) string {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, ".local", "share")
-		} else {
-			dir = os.TempDir()
-		}
-	}
 	name := "orders.db"
 	if sandbox {
 		name = "sandbox-orders.db"
 	}
-	return filepath.Join(dir, "qfpos", name)
+	return filepath.Join(dataDir(), "qfpos", name)
 }
 
 // SettingError is one invalid setting: which, where it came from, what is
@@ -810,22 +804,23 @@ func parseError(path string, data []byte, err error) *SettingError {
 }
 
 // protect makes sure a config file that may hold the client key is
-// readable by its owner only: it fixes the mode when it can and refuses
-// otherwise.
+// readable by its owner only: it fixes the file's mode (Unix) or ACL
+// (Windows) when it can and refuses otherwise. The platform's own code is
+// checkPrivate and makePrivate (perm_unix.go, perm_windows.go).
 func protect(path string) (warning string, err error) {
-	fi, err := os.Stat(path)
+	problem, err := checkPrivate(path)
 	if err != nil {
 		return "", &SettingError{Setting: "client_key", Source: path, Problem: err.Error()}
 	}
-	if fi.Mode().Perm()&0o077 == 0 {
+	if problem == "" {
 		return "", nil
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := makePrivate(path); err != nil {
 		return "", &SettingError{Setting: "client_key", Source: path,
-			Problem: fmt.Sprintf("the file holds secrets but is readable by others (mode %04o) and cannot be fixed: %v", fi.Mode().Perm(), err),
-			Fix:     "run: chmod 600 " + path}
+			Problem: fmt.Sprintf("the file holds secrets but %s, and that cannot be fixed: %v", problem, err),
+			Fix:     privateFix(path)}
 	}
-	return fmt.Sprintf("%s holds secrets and was readable by others (mode %04o); qfpos set it to 0600", path, fi.Mode().Perm()), nil
+	return fmt.Sprintf("%s holds secrets and %s; qfpos %s", path, problem, privateDone), nil
 }
 
 // ReadFile is the configuration in the config file at path alone: the
@@ -927,7 +922,7 @@ func (c *Config) save() error {
 		return fmt.Errorf("config: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := makePrivate(tmp.Name()); err != nil { // before a secret is written
 		tmp.Close()
 		return fmt.Errorf("config: %w", err)
 	}
