@@ -72,7 +72,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	err := exitError(root.ExecuteContext(ctx))
 	if err == nil {
 		return ExitOK
 	}

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -224,40 +222,3 @@ func formatAmount(ev checkout.Event) string {
 	return cur.Format(ev.Amount)
 }
 
-// Engine builds the checkout engine on the app's client and store (once),
-// and serves QFPay's notifications when notify_listen is set.
-func (a *App) Engine() (*checkout.Engine, error) {
-	st, err := a.Store()
-	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.engine != nil {
-		return a.engine, nil
-	}
-	cfg := a.Config
-	eng := checkout.New(a.Client, st, checkout.Settings{
-		Currency:      cfg.CurrencyInfo(),
-		MaxTxamt:      cfg.MaxTxamt(),
-		Expiry:        cfg.QRExpiry,
-		Location:      cfg.Location(),
-		QFPayZone:     cfg.QFPayLocation(),
-		UDID:          cfg.UDID,
-		PollShare:     cfg.PollShare,
-		Logger:        a.Log,
-		NotFoundAfter: cfg.NotFoundAfter,
-	})
-	if cfg.NotifyListen != "" {
-		ln, err := net.Listen("tcp", cfg.NotifyListen)
-		if err != nil {
-			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("notify_listen %s: %w", cfg.NotifyListen, err)}
-		}
-		mux := http.NewServeMux()
-		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.verifyNotification))
-		a.notify = newNotifyServer(mux)
-		go a.notify.Serve(ln)
-	}
-	a.engine = eng
-	return eng, nil
-}

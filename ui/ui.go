@@ -24,9 +24,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	qfapp "github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/assets"
 	"github.com/qfpos/qfpos/checkout"
-	"github.com/qfpos/qfpos/cli"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/store"
@@ -123,7 +123,7 @@ func (d *Deps) fill() {
 // Run opens the cashier (or kiosk) window on the app's engine and blocks
 // until the app quits. Unfinished orders are recovered in the background
 // while the window opens.
-func Run(ctx context.Context, a *cli.App) error {
+func Run(ctx context.Context, a *qfapp.App) error {
 	fa := newApp()
 	fa.SetIcon(Icon)
 	eng, err := a.Engine()
