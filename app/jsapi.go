@@ -135,4 +135,3 @@ func (a *App) StartJSAPI(listen, public string) (*JSAPIPages, error) {
 	}()
 	return p, nil
 }
-

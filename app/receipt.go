@@ -56,4 +56,3 @@ func SaleReceipt(cfg *config.Config, o *store.Order, refundNo string, merchantCo
 	}
 	return receipt.Sale(o, opts), nil
 }
-

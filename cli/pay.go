@@ -221,4 +221,3 @@ func formatAmount(ev checkout.Event) string {
 	}
 	return cur.Format(ev.Amount)
 }
-
