@@ -40,6 +40,7 @@ type App struct {
 	engine *checkout.Engine
 	notify *http.Server
 	till   Till
+	api    API
 }
 
 // UsageError is bad input or configuration found while wiring: nothing

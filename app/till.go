@@ -35,3 +35,25 @@ func (a *App) Till() Till {
 	defer a.mu.Unlock()
 	return a.till
 }
+
+// API is where the local API is served, for the Settings screen.
+type API struct {
+	Local       string // "unix:/path" or "http://127.0.0.1:port"
+	LAN         string // "https://host:port", "" when off
+	Fingerprint string // SHA-256 of the LAN certificate, for pinning
+	TokenFile   string
+}
+
+// SetAPI records where the local API is served.
+func (a *App) SetAPI(local, lan, fingerprint, tokenFile string) {
+	a.mu.Lock()
+	a.api = API{Local: local, LAN: lan, Fingerprint: fingerprint, TokenFile: tokenFile}
+	a.mu.Unlock()
+}
+
+// API is where the local API is served (zero when it is not).
+func (a *App) API() API {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.api
+}

@@ -142,6 +142,7 @@ environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
 				return err
 			}
 			defer a.Close()
+			defer g.withAPI(a, env.Stderr)() // the window's sales and order file, for the API and the CLI
 			return env.GUI(cmd.Context(), a)
 		},
 	}

@@ -105,11 +105,18 @@ minutes (Ctrl-C stops at once); then qfpos exits.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				if err == nil && (useJSAPI || expire != 0) {
+					err = usageError("--jsapi and --expire need the order file, which a running qfpos holds")
+				}
+				return orRemote(err, func() error { return remotePay(ctx, cmd, c, cfg, args[0], goods, timeout, asJSON, quiet) })
+			}
 			a, eng, err := g.engine(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			defer g.withAPI(a, apiNotices(cmd, quiet))()
 			var pages *JSAPIPages // --jsapi: the WeChat JSAPI pages, in-process (jsapi.go)
 			if useJSAPI {
 				if pages, err = a.StartJSAPI("", ""); err != nil {
