@@ -151,6 +151,8 @@ func Run(ctx context.Context, a *qfapp.App) error {
 		<-ctx.Done()
 		g.do(fa.Quit) // a no-op once the loop is over: nothing left to quit
 	}()
+	a.SetTill(g) // the local API's sales show here (api.go)
+	defer a.SetTill(nil)
 	g.startRecover()
 	g.win.ShowAndRun()
 	g.shutdown(30 * time.Second)
