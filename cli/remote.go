@@ -33,13 +33,19 @@ func (g *globals) remote(cmd *cobra.Command, cfg *config.Config) (*api.Client, e
 	return c, nil
 }
 
-// remoteError maps an API error to the exit-code table: the caller's
-// input at fault (400, 404, 409, 422) is 2, anything else 1.
+// remoteError maps an API error to the exit-code table: a sale under way
+// (409 busy) is 4, the caller's input at fault (400, 404, 409, 422) 2,
+// anything else 1.
 func remoteError(err error) error {
 	var ae *api.APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {
-		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity:
+		case http.StatusConflict:
+			if ae.Error_.Error == "busy" {
+				return &ExitError{Code: ExitBusy, Err: ae}
+			}
+			return &ExitError{Code: ExitUsage, Err: ae}
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
 			return &ExitError{Code: ExitUsage, Err: ae}
 		}
 	}

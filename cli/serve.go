@@ -123,10 +123,10 @@ While it runs, 'qfpos orders', 'report', 'export', 'refund', 'reconcile' and
 	}
 }
 
-// apiStartError: another qfpos serving the file is exit 2 (nothing done).
+// apiStartError: another qfpos serving the file is exit 4 (nothing done).
 func apiStartError(err error) error {
 	if errors.Is(err, api.ErrRunning) {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitBusy, Err: err}
 	}
 	return err
 }

@@ -64,8 +64,8 @@ func TestCommandsGoThroughTheRunningQfpos(t *testing.T) {
 		t.Fatalf("reconcile: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	// A second owner is refused.
-	if r := qfpos(env, "serve"); r.code != cli.ExitUsage {
-		t.Fatalf("a second serve: exit %d %s", r.code, r.stderr)
+	if r := qfpos(env, "serve"); r.code != cli.ExitBusy {
+		t.Fatalf("a second serve: exit %d, want 4: %s", r.code, r.stderr)
 	}
 	stop()
 	done := make(chan int, 1)
@@ -82,4 +82,22 @@ func TestCommandsGoThroughTheRunningQfpos(t *testing.T) {
 	if r := qfpos(env, "orders", "--json"); r.code != 0 || !strings.Contains(r.stdout, no) {
 		t.Fatalf("orders after serve: %d %s", r.code, r.stderr)
 	}
+}
+
+// TestOrderFileHeldIsExit4: with a qfpos holding the order file and
+// serving no API, every command says so with the same exit code, 4.
+func TestOrderFileHeldIsExit4(t *testing.T) {
+	_, env := setup(t)
+	env["QFPOS_API_LISTEN"] = "off"
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	_, payErr, wait := start(ctx, env, "pay", "1.00")
+	waitFor(t, payErr, regexp.MustCompile(`Scan with WeChat`))
+	for _, args := range [][]string{{"orders"}, {"report"}, {"export", "--csv", "-"}, {"pay", "2.00"}, {"refund", "X"}, {"reconcile"}} {
+		if r := qfpos(env, args...); r.code != cli.ExitBusy || !strings.Contains(r.stderr, "in use by another qfpos") {
+			t.Errorf("%v: exit %d, want 4: %s", args, r.code, r.stderr)
+		}
+	}
+	stop()
+	wait()
 }

@@ -26,8 +26,12 @@ func openOrders(cfg *config.Config) (*store.Store, error) {
 	return s, exitError(err)
 }
 
-// exitError maps the app's usage errors to exit 2.
+// exitError maps the app's usage errors to exit 2, and an order file held
+// by another qfpos to exit 4.
 func exitError(err error) error {
+	if errors.Is(err, store.ErrLocked) {
+		return &ExitError{Code: ExitBusy, Err: err}
+	}
 	var ue *app.UsageError
 	if errors.As(err, &ue) {
 		return &ExitError{Code: ExitUsage, Err: ue.Err}
