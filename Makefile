@@ -21,7 +21,7 @@ DEB_E2E   := xvfb xauth x11-utils xdotool imagemagick zbar-tools
 DEB_TEST  := espeak-ng sox fonts-noto-cjk
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean
+.PHONY: all deps deps-run deps-e2e build run test test-examples test-short test-zones soak soak-short bench lint package e2e clean
 
 all: build
 
@@ -77,6 +77,12 @@ soak: build
 soak-short:
 	CGO_ENABLED=0 $(GO) build -o bin/soak ./internal/soak
 	bin/soak -seed 20261201 -sales 200 -workers 6 -crashes 5 -lanes 1 $(SOAK_ARGS)
+
+# The integration examples (examples/kiosk.py, examples/kiosk.mjs, docs/integration.md), each a sale
+# through the local API of `qfpos serve --sandbox`: qr event, paid via the sandbox, refund.
+test-examples: build
+	@scripts/deps.sh python3 nodejs
+	BIN=$(BIN) scripts/test-examples.sh
 
 # Figures recorded in docs/benchmarks.md. The store's 10^6-order file is built
 # once (~50 s on a busy 2-core machine, 20 s of CPU; 620 MB in the temp dir) and
