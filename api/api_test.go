@@ -48,14 +48,14 @@ func (d days) Bounds(from, to string) (time.Time, time.Time, error) {
 }
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	rig *testrig.Rig
 	api *api.Server
 	web *httptest.Server
 	c   *api.Client
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	rig := testrig.New(t, testrig.Options{})
 	s := api.New(api.Config{Engine: rig.Engine, Token: token, Ranges: days{}, Mode: "sandbox", Recheck: 20 * time.Millisecond, Rate: 1000, Burst: 1000})
@@ -106,7 +106,7 @@ func (h *harness) stream(id string, last string) <-chan api.Event {
 	return ch
 }
 
-func next(t *testing.T, ch <-chan api.Event, name string) api.Event {
+func next(t testing.TB, ch <-chan api.Event, name string) api.Event {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
