@@ -19,6 +19,7 @@ import (
 	"github.com/qfpos/qfpos/api"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/internal/testrig"
+	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
 )
 
@@ -441,5 +442,60 @@ func TestTokenFileIsPrivate(t *testing.T) {
 	}
 	if _, err := api.ReadToken(p); err == nil {
 		t.Fatal("a token others can read was taken")
+	}
+}
+
+// TestUnknownThenResolved: a sale QFPay could not confirm ends unknown on
+// the stream, and once QFPay answers again the stream says resolved with
+// what it really was.
+func TestUnknownThenResolved(t *testing.T) {
+	h := newHarness(t)
+	var s api.Sale
+	err := h.c.JSON(context.Background(), "POST", "/v1/sales", api.SaleRequest{Amount: "6.00", Timeout: json.RawMessage(`0.3`)}, &s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := h.stream(s.ID, "")
+	next(t, ev, "qr")
+	h.rig.Sandbox.SetFaults(sandbox.Faults{
+		Close: []sandbox.Fault{{Kind: sandbox.FaultDrop, Processed: true, Times: 1000}},
+		Query: []sandbox.Fault{{Kind: sandbox.FaultServerError, Times: 1000}},
+	})
+	next(t, ev, "unknown")
+	h.rig.Sandbox.SetFaults(sandbox.Faults{})
+	e := next(t, ev, "resolved")
+	var d struct{ State string }
+	json.Unmarshal(e.Data, &d)
+	if d.State != "expired" { // the customer's time ran out: closed at QFPay
+		t.Fatalf("resolved %s, want expired", e.Data)
+	}
+	var got api.Sale
+	if err := h.c.JSON(context.Background(), "GET", "/v1/sales/"+s.ID, nil, &got, nil); err != nil || got.State != d.State {
+		t.Fatalf("GET after resolved: %+v %v", got, err)
+	}
+}
+
+// TestRateLimited: past the burst, 429 with Retry-After, before the token
+// is even looked at.
+func TestRateLimited(t *testing.T) {
+	rig := testrig.New(t, testrig.Options{})
+	s := api.New(api.Config{Engine: rig.Engine, Token: token, Ranges: days{}, Rate: 0.001, Burst: 2})
+	defer s.Close()
+	web := httptest.NewServer(s)
+	defer web.Close()
+	codes := []int{}
+	for range 4 {
+		resp, err := http.Get(web.URL + "/v1/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if codes[0] != 401 || codes[2] != 429 || codes[3] != 429 {
+		t.Fatalf("codes %v, want 401 401 429 429", codes)
 	}
 }
