@@ -2,7 +2,12 @@ package ui
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	qfapp "github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/checkout"
@@ -61,5 +66,31 @@ func TestAPISaleShowsAndCanBeCancelled(t *testing.T) {
 	o, err := h.st.Get(h.g.lastEvent.OutTradeNo)
 	if err != nil || o.State != store.StateCancelled {
 		t.Fatalf("order %+v %v", o, err)
+	}
+}
+
+// TestSettingsShowsTheAPIFingerprint: with the API on the LAN, Settings
+// shows its address and certificate fingerprint, for pinning; without, no
+// line at all.
+func TestSettingsShowsTheAPIFingerprint(t *testing.T) {
+	h := newHarness(t, opts{})
+	const fp = "4A:1F:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:9C"
+	shows := func() bool {
+		s := newSettingsScreen(h.g)
+		w := test.NewTempWindow(t, s.content)
+		w.Resize(fyne.NewSize(800, 1200))
+		for _, o := range test.LaidOutObjects(s.content) {
+			if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, fp) {
+				return true
+			}
+		}
+		return false
+	}
+	if shows() {
+		t.Fatal("a fingerprint shown with no API")
+	}
+	h.g.d.API = func() qfapp.API { return qfapp.API{LAN: "https://0.0.0.0:8768", Fingerprint: fp} }
+	if !shows() {
+		t.Fatal("no fingerprint in Settings")
 	}
 }

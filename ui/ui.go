@@ -88,6 +88,9 @@ type Deps struct {
 	// instead of QFPay's qrcode: the WeChat JSAPI page of that order
 	// (jsapi_public_url set), whose non-WeChat fallback is the QFPay QR.
 	QRFor func(outTradeNo string) string
+	// API, when set, is where the local API is served: Settings shows the
+	// LAN certificate's fingerprint, for pinning.
+	API func() qfapp.API
 }
 
 func (d *Deps) fill() {
@@ -136,7 +139,7 @@ func Run(ctx context.Context, a *qfapp.App) error {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	d := Deps{Config: a.Config, Engine: eng, Log: a.Log}
+	d := Deps{Config: a.Config, Engine: eng, Log: a.Log, API: a.API}
 	if a.Config.JSAPIPublicURL != "" {
 		// WeChat JSAPI switched on: customers scan our page's address.
 		pages, err := a.StartJSAPI("", "")
