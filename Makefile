@@ -29,7 +29,7 @@ DEB_PLATFORMS := wine64 curl jq
 WIN_ENV := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 WIN_DIR := bin/windows
 
-.PHONY: all deps deps-run deps-e2e build run test test-short test-zones soak soak-short bench lint package e2e clean \
+.PHONY: all deps deps-run deps-e2e build run test test-examples test-short test-zones soak soak-short bench lint package e2e clean \
         windows windows-zip windows-installer windows-shots deb test-platforms
 
 all: build
@@ -86,6 +86,12 @@ soak: build
 soak-short:
 	CGO_ENABLED=0 $(GO) build -o bin/soak ./internal/soak
 	bin/soak -seed 20261201 -sales 200 -workers 6 -crashes 5 -lanes 1 $(SOAK_ARGS)
+
+# The integration examples (examples/kiosk.py, examples/kiosk.mjs, docs/integration.md), each a sale
+# through the local API of `qfpos serve --sandbox`: qr event, paid via the sandbox, refund.
+test-examples: build
+	@scripts/deps.sh python3 nodejs
+	BIN=$(BIN) scripts/test-examples.sh
 
 # Figures recorded in docs/benchmarks.md: the benchmarks of exactly the packages that have some,
 # then every figure they report (ns/op, B/op, allocs/op, each b.ReportMetric unit) in one table

@@ -7,14 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/qfpos/qfpos/checkout"
-	"github.com/qfpos/qfpos/money"
+	"github.com/qfpos/qfpos/internal/testrig"
 	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
@@ -36,41 +35,21 @@ type rig struct {
 }
 
 // fastPoll keeps tests quick; the schedule's shape is the real one.
-var fastPoll = checkout.Poll{Fast: 15 * time.Millisecond, Slow: 30 * time.Millisecond, FastFor: time.Second, Jitter: 0.2, MaxBackoff: 100 * time.Millisecond}
+var fastPoll = testrig.FastPoll
 
 func newRig(t *testing.T, tweak func(*checkout.Settings)) *rig {
 	t.Helper()
 	clock := &shiftClock{}
-	srv, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Now: clock.Now, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	client, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey,
-		payment.WithLocation(time.UTC), payment.WithTimeout(2*time.Second), payment.WithRetries(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "orders.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s := checkout.Settings{
-		Currency:  money.MustLookup("HKD"),
-		Expiry:    5 * time.Minute,
-		Location:  time.UTC,
-		QFPayZone: time.UTC, // the client's and the sandbox's, as in the app (both QFPay's zone)
-		PollShare: 1,
-		Poll:      fastPoll,
-		Grace:     200 * time.Millisecond,
-		Clock:     clock,
-		GoodsName: "tea",
-	}
-	if tweak != nil {
-		tweak(&s)
-	}
-	return &rig{srv: srv, client: client, st: st, eng: checkout.New(client, st, s), clock: clock}
+	r := testrig.New(t, testrig.Options{
+		Sandbox: sandbox.Config{Now: clock.Now},
+		Settings: func(s *checkout.Settings) {
+			s.Clock = clock
+			if tweak != nil {
+				tweak(s)
+			}
+		},
+	})
+	return &rig{srv: r.Sandbox, client: r.Client, st: r.Store, eng: r.Engine, clock: clock}
 }
 
 // start runs a sale of amount and returns it with a channel of the events

@@ -54,8 +54,10 @@ type Sale struct {
 	once   sync.Once
 	final  Event
 
-	mu      sync.Mutex
-	current *store.Order
+	mu       sync.Mutex
+	current  *store.Order
+	watchers []func(Event) // Watch
+	last     *Event        // the last event emitted, for a new watcher
 
 	jsapi jsapiSale // its WeChat JSAPI attempts (jsapi.go)
 }
@@ -114,6 +116,20 @@ func (e *Engine) newOrder(req Request) (*store.Order, error) {
 // A slow reader may miss intermediate events, never the final one.
 func (s *Sale) Events() <-chan Event { return s.events }
 
+// Watch calls fn with the sale's last event at once (if it emitted one),
+// then with every event after it, the final one included, in order. fn
+// runs on the sale's goroutine with the sale locked: it must not block
+// nor call the sale's methods. Unlike Events, which has one reader and
+// may skip events, any number of watchers follow a sale and miss none.
+func (s *Sale) Watch(fn func(Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers = append(s.watchers, fn)
+	if s.last != nil {
+		fn(*s.last)
+	}
+}
+
 // Cancel asks the sale to stop: the order is closed at QFPay and queried
 // again; if it turned out paid, the sale ends paid.
 func (s *Sale) Cancel() { s.once.Do(func() { close(s.cancel) }) }
@@ -150,6 +166,12 @@ func (s *Sale) emit(ev Event) {
 	if ev.RespCd == "" {
 		ev.RespCd = o.RespCd
 	}
+	s.mu.Lock()
+	s.last = &ev
+	for _, fn := range s.watchers {
+		fn(ev)
+	}
+	s.mu.Unlock()
 	if ev.Final {
 		s.final = ev
 		s.events <- ev // room is kept for it: intermediate sends never fill the last slot

@@ -21,13 +21,25 @@ import (
 	"github.com/qfpos/qfpos/config"
 )
 
-// Exit codes, the same for every subcommand.
+// Exit codes, the same for every subcommand (exitCodes says them in --help).
 const (
 	ExitOK      = 0 // done; for pay: paid
-	ExitFailed  = 1 // pay: failed, expired or cancelled; other commands: an operational error
+	ExitFailed  = 1 // pay: failed, expired or cancelled; reconcile: mismatches; refund: refused by QFPay; else an operational error
 	ExitUsage   = 2 // bad input or configuration: nothing was sent, nothing stored
-	ExitUnknown = 3 // pay: the outcome is not known yet (run qfpos reconcile)
+	ExitUnknown = 3 // pay, refund, reconcile: an outcome is not known yet (run qfpos reconcile; never charge again)
+	ExitBusy    = 4 // another qfpos holds the order file and serves no API, or a sale is under way there: nothing done, try later
 )
+
+// exitCodes is the table of exit codes, for --help and the README.
+const exitCodes = `Exit codes (every command):
+  0  done; pay: paid
+  1  pay: failed, expired or cancelled (not charged); reconcile: mismatches;
+     refund: refused; any command: an operational error
+  2  bad input or configuration: nothing was sent, nothing stored
+  3  outcome unknown (pay, refund, reconcile): never charge again for the
+     same purchase; 'qfpos reconcile' settles it
+  4  busy: another qfpos holds the order file and serves no API (api_listen
+     off), or a sale is under way there; nothing was done, try again later`
 
 // ExitError ends a command with a specific exit code.
 type ExitError struct {
@@ -73,7 +85,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	err := exitError(root.ExecuteContext(ctx))
 	if err == nil {
 		return ExitOK
 	}
@@ -126,7 +138,13 @@ With no subcommand it opens the cashier window. With no QFPay credentials it
 runs against its built-in QFPay sandbox: no real money moves.
 
 Configuration, lowest precedence first: the config file (TOML), the
-environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
+environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.
+
+While a qfpos owns the order file (the window, 'qfpos serve', 'qfpos pay'),
+it serves the local API (docs/integration.md), and orders, report, export,
+refund, reconcile and pay go through it.
+
+` + exitCodes,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -144,6 +162,7 @@ environment (QFPAY_*, QFPOS_*), flags. See 'qfpos help config'.`,
 				return err
 			}
 			defer a.Close()
+			defer g.withAPI(a, env.Stderr)() // the window's sales and order file, for the API and the CLI
 			return env.GUI(cmd.Context(), a)
 		},
 	}

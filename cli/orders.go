@@ -164,6 +164,9 @@ func newOrdersCmd(g *globals) *cobra.Command {
 			if state != "" && !validState(store.State(state)) {
 				return usageError("--state %q: use creating, awaiting, unknown, paid, failed, expired or cancelled", state)
 			}
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				return orRemote(err, func() error { return remoteOrders(cmd, c, cfg, r, from, to, state, asJSON, limit) })
+			}
 			st, err := openStore(cfg)
 			if err != nil {
 				return err
@@ -243,6 +246,9 @@ Exit 0 when everything is settled and matches, 1 when there are mismatches,
 			if err != nil {
 				return usageError("--day: %v", err)
 			}
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				return orRemote(err, func() error { return remoteReconcile(cmd, c, cfg, day, skipDay) })
+			}
 			a, eng, err := g.engine(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -309,6 +315,9 @@ func newRefundCmd(g *globals) *cobra.Command {
 			cfg, err := g.load(cmd)
 			if err != nil {
 				return err
+			}
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				return orRemote(err, func() error { return remoteRefund(cmd, c, args) })
 			}
 			a, eng, err := g.engine(cmd.Context(), cfg)
 			if err != nil {
@@ -414,6 +423,9 @@ func newReportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError("--day: %v", err)
 			}
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				return orRemote(err, func() error { return remoteReport(cmd, c, cfg, day, asJSON) })
+			}
 			st, err := openStore(cfg)
 			if err != nil {
 				return err
@@ -461,6 +473,9 @@ func newExportCmd(g *globals) *cobra.Command {
 			from, to, err := r.bounds(cfg.Location(), time.Now())
 			if err != nil {
 				return err
+			}
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				return orRemote(err, func() error { return remoteExport(cmd, c, r, file) })
 			}
 			st, err := openStore(cfg)
 			if err != nil {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -129,11 +127,18 @@ minutes (Ctrl-C stops at once); then qfpos exits.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			if c, err := g.remote(cmd, cfg); c != nil || err != nil {
+				if err == nil && (useJSAPI || expire != 0) {
+					err = usageError("--jsapi and --expire need the order file, which a running qfpos holds")
+				}
+				return orRemote(err, func() error { return remotePay(ctx, cmd, c, cfg, args[0], goods, timeout, asJSON, quiet) })
+			}
 			a, eng, err := g.engine(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			defer g.withAPI(a, apiNotices(cmd, quiet))()
 			var pages *JSAPIPages // --jsapi: the WeChat JSAPI pages, in-process (jsapi.go)
 			if useJSAPI {
 				if pages, err = a.StartJSAPI("", ""); err != nil {
@@ -374,42 +379,4 @@ func formatAmount(ev checkout.Event) string {
 		return fmt.Sprintf("%d %s", ev.Amount, ev.Currency)
 	}
 	return cur.Format(ev.Amount)
-}
-
-// Engine builds the checkout engine on the app's client and store (once),
-// and serves QFPay's notifications when notify_listen is set.
-func (a *App) Engine() (*checkout.Engine, error) {
-	st, err := a.Store()
-	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.engine != nil {
-		return a.engine, nil
-	}
-	cfg := a.Config
-	eng := checkout.New(a.Client, st, checkout.Settings{
-		Currency:      cfg.CurrencyInfo(),
-		MaxTxamt:      cfg.MaxTxamt(),
-		Expiry:        cfg.QRExpiry,
-		Location:      cfg.Location(),
-		QFPayZone:     cfg.QFPayLocation(),
-		UDID:          cfg.UDID,
-		PollShare:     cfg.PollShare,
-		Logger:        a.Log,
-		NotFoundAfter: cfg.NotFoundAfter,
-	})
-	if cfg.NotifyListen != "" {
-		ln, err := net.Listen("tcp", cfg.NotifyListen)
-		if err != nil {
-			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("notify_listen %s: %w", cfg.NotifyListen, err)}
-		}
-		mux := http.NewServeMux()
-		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.verifyNotification))
-		a.notify = newNotifyServer(mux)
-		go a.notify.Serve(ln)
-	}
-	a.engine = eng
-	return eng, nil
 }

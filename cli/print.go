@@ -1,69 +1,21 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/config"
-	"github.com/qfpos/qfpos/escpos"
 	"github.com/qfpos/qfpos/receipt"
 	"github.com/qfpos/qfpos/store"
 )
 
 func init() {
 	extraCommands = append(extraCommands, newPrintCmd)
-}
-
-// ReceiptOptions are the receipt settings of a configuration.
-func ReceiptOptions(cfg *config.Config) receipt.Options {
-	return receipt.Options{
-		Merchant: cfg.MerchantName,
-		Location: cfg.Location(),
-		Lang:     cfg.Language,
-		Paper:    cfg.PrinterPaper,
-		Sandbox:  !cfg.Live(),
-	}
-}
-
-// PrintReceipt encodes a receipt for the configured printer and prints it
-// there, within escpos's timeouts; the error is one line for the screen.
-func PrintReceipt(ctx context.Context, cfg *config.Config, r *receipt.Receipt) error {
-	if cfg.Printer == "" {
-		return &escpos.Error{Kind: escpos.ErrNoPrinter}
-	}
-	cp, err := escpos.ParseCodepage(cfg.PrinterCodepage)
-	if err != nil {
-		return err
-	}
-	data, err := escpos.Encode(r, escpos.Options{Codepage: cp.Resolve(cfg.Language, cfg.Currency), Paper: cfg.PrinterPaper})
-	if err != nil {
-		return err
-	}
-	return escpos.Print(ctx, cfg.Printer, data)
-}
-
-// SaleReceipt lays out the receipt of a paid order, or of the refund with
-// out_trade_no refundNo of it.
-func SaleReceipt(cfg *config.Config, o *store.Order, refundNo string, merchantCopy bool) (*receipt.Receipt, error) {
-	opts := ReceiptOptions(cfg)
-	opts.MerchantCopy = merchantCopy
-	if refundNo != "" {
-		for _, r := range o.Refunds {
-			if r.OutTradeNo == refundNo {
-				return receipt.Refund(o, r, opts), nil
-			}
-		}
-		return nil, fmt.Errorf("order %s has no refund %s", o.OutTradeNo, refundNo)
-	}
-	if o.State != store.StatePaid {
-		return nil, fmt.Errorf("order %s is %s, not paid: it has no receipt", o.OutTradeNo, o.State)
-	}
-	return receipt.Sale(o, opts), nil
 }
 
 // DayReceipt lays out the end-of-day report of the day that holds day.
@@ -73,7 +25,7 @@ func DayReceipt(cfg *config.Config, st *store.Store, day, now time.Time) (*recei
 	if err != nil {
 		return nil, err
 	}
-	opts := ReceiptOptions(cfg)
+	opts := app.ReceiptOptions(cfg)
 	opts.MerchantCopy = true
 	return receipt.DayReport(from, totals, now, opts), nil
 }
@@ -122,7 +74,7 @@ when given the refund's out_trade_no, or with --report the end-of-day report
 				if err != nil {
 					return usageError("%s: %v", args[0], err)
 				}
-				if r, err = SaleReceipt(cfg, order, refundNo, merchant); err != nil {
+				if r, err = app.SaleReceipt(cfg, order, refundNo, merchant); err != nil {
 					return usageError("%v", err)
 				}
 			}
@@ -130,7 +82,7 @@ when given the refund's out_trade_no, or with --report the end-of-day report
 				fmt.Fprint(cmd.OutOrStdout(), r.Text())
 				return nil
 			}
-			if err := PrintReceipt(cmd.Context(), cfg, r); err != nil {
+			if err := app.PrintReceipt(cmd.Context(), cfg, r); err != nil {
 				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("the receipt did not print: %w", err)}
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), "printed on", cfg.Printer)

@@ -76,6 +76,12 @@ type Config struct {
 	// NotifyListen is where QFPay's asynchronous notifications are served
 	// (QFPOS_NOTIFY_LISTEN), "" for none: polling alone.
 	NotifyListen string
+	// APIListen is where the local API listens (package api): "" is a
+	// unix socket in the user's runtime directory, "off" none, or a
+	// loopback HOST:PORT. APILANListen, when set, serves it on the LAN
+	// too, over TLS only (qfpos's own certificate) with the same token.
+	APIListen    string
+	APILANListen string
 	// CurrencyExponent is the number of decimals of Currency's txamt, for
 	// IDR and MMK only, whose exponent the sources disagree on
 	// (QFPOS_CURRENCY_EXPONENT, 0–3; -1 when not set).
@@ -488,6 +494,30 @@ var settings = []setting{
 			}
 		}
 		c.NotifyListen = v
+		return "", ""
+	}},
+	{"api_listen", "QFPOS_API_LISTEN", "api-listen", "the local API: empty = a unix socket in the runtime directory, off, or a loopback HOST:PORT (docs/integration.md)", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v != "" && v != "off" {
+			host, _, err := net.SplitHostPort(v)
+			if err != nil {
+				return fmt.Sprintf("%q is not HOST:PORT", v), "write it like 127.0.0.1:8767, or leave it empty for the unix socket"
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return fmt.Sprintf("%q is not a loopback address", v), "use api_lan_listen for the LAN: it serves over TLS only"
+			}
+		}
+		c.APIListen = v
+		return "", ""
+	}},
+	{"api_lan_listen", "QFPOS_API_LAN_LISTEN", "api-lan-listen", "HOST:PORT to serve the local API on the LAN too, over TLS only (qfpos's own certificate) with the token; empty = off", func(c *Config, v string) (string, string) {
+		v = strings.TrimSpace(v)
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Sprintf("%q is not HOST:PORT", v), "write it like 0.0.0.0:8768"
+			}
+		}
+		c.APILANListen = v
 		return "", ""
 	}},
 	{"pin_hash", "", "", "settings PIN, as written by the app (a salted hash)", func(c *Config, v string) (string, string) {
@@ -904,6 +934,8 @@ func (c *Config) save() error {
 	put("language", c.Language, d.Language)
 	put("pin_hash", c.PINHash, d.PINHash)
 	put("notify_listen", c.NotifyListen, d.NotifyListen)
+	put("api_listen", c.APIListen, d.APIListen)
+	put("api_lan_listen", c.APILANListen, d.APILANListen)
 	if c.NotFoundAfter != d.NotFoundAfter {
 		out["not_found_after"] = c.NotFoundAfter.String()
 	}

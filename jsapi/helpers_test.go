@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,8 +24,8 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/qfpos/qfpos/checkout"
+	"github.com/qfpos/qfpos/internal/testrig"
 	"github.com/qfpos/qfpos/jsapi"
-	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
@@ -96,32 +95,19 @@ var fastPoll = checkout.Poll{Fast: 15 * time.Millisecond, Slow: 30 * time.Millis
 // server, whose URL is the public URL.
 func newRig(t *testing.T, tweak func(*checkout.Settings), cfg jsapi.Config) *rig {
 	t.Helper()
-	srv, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Location: time.UTC, MerchantName: "Tea House"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
 	fl := &flaky{base: http.DefaultTransport.(*http.Transport).Clone()}
-	client, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey,
-		payment.WithLocation(time.UTC), payment.WithTimeout(2*time.Second), payment.WithRetries(1),
-		payment.WithHTTPClient(&http.Client{Transport: fl}),
-		payment.WithDirectURL(srv.URL()+"/q/direct"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "orders.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s := checkout.Settings{
-		Currency: money.MustLookup("HKD"), Expiry: 5 * time.Minute, Location: time.UTC,
-		PollShare: 1, Poll: fastPoll, Grace: 200 * time.Millisecond, GoodsName: "Oolong tea",
-	}
-	if tweak != nil {
-		tweak(&s)
-	}
-	eng := checkout.New(client, st, s)
+	tr := testrig.New(t, testrig.Options{
+		Sandbox:   sandbox.Config{MerchantName: "Tea House"},
+		Client:    []payment.Option{payment.WithHTTPClient(&http.Client{Transport: fl})},
+		DirectURL: true,
+		Settings: func(s *checkout.Settings) {
+			s.GoodsName = "Oolong tea"
+			if tweak != nil {
+				tweak(s)
+			}
+		},
+	})
+	srv, client, st, eng := tr.Sandbox, tr.Client, tr.Store, tr.Engine
 	web := httptest.NewUnstartedServer(nil)
 	web.Start()
 	t.Cleanup(web.Close)

@@ -218,6 +218,25 @@ click 549 386 # Cancel payment
 wait_result warning
 shot "$SHOTS/gui-cancelled_zh-Hans_kiosk.png"
 [ "$(sandbox_state "${qr5##*/}")" = "closed" ] || fail "order ${qr5##*/} is $(sandbox_state "${qr5##*/}") at the sandbox after Cancel, want closed"
+
+# --- 4. The local API while the window runs (docs/integration.md) -------------
+# The CLI goes through the window's API instead of failing on the held file.
+"$BIN" orders --sandbox --json 2>/dev/null | jq -e --arg no "${qr4##*/}" 'any(.[]; .out_trade_no == $no and .state == "paid")' >/dev/null \
+  || fail "qfpos orders --json while the window runs: no paid ${qr4##*/}"
+"$BIN" report --sandbox >/dev/null 2>&1 || fail "qfpos report while the window runs"
+# A sale started with curl shows its QR in the window.
+sock=$(sed -n 's/^qfpos: API on unix:\([^ ]*\) (bearer token in .*/\1/p' "$tmp/app.log" | head -1)
+tokfile=$(sed -n 's/^qfpos: API on [^ ]* (bearer token in \(.*\))$/\1/p' "$tmp/app.log" | head -1)
+[ -S "$sock" ] && [ -f "$tokfile" ] || fail "the window did not say where its API is: $(cat "$tmp/app.log")"
+api() { curl -fsS --unix-socket "$sock" -H "Authorization: Bearer $(cat "$tokfile")" "$@"; }
+id=$(api -H 'Idempotency-Key: e2e-api-1' -d '{"amount":"4.20","goods_name":"API"}' http://qfpos/v1/sales | jq -r .id)
+qr6=$(wait_qr)
+shot "$SHOTS/gui-qr_api.png"
+[ "${qr6##*/}" = "$id" ] || fail "the window shows the QR of ${qr6##*/}, not of the API's sale $id"
+curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=$id"
+wait_result paid
+[ "$(api "http://qfpos/v1/sales/$id" | jq -r .state)" = "paid" ] || fail "the API's sale $id is not paid"
+log "a sale started with curl ($id) showed its QR in the window and was paid"
 stop
 [ "$(order_state "${qr4##*/}")" = "paid" ] || fail "order ${qr4##*/} is $(order_state "${qr4##*/}"), want paid"
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"

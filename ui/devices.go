@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/qfpos/qfpos/cli"
+	qfapp "github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/escpos"
 	"github.com/qfpos/qfpos/money"
@@ -51,7 +51,7 @@ func (g *gui) printJob(r *receipt.Receipt, done func(err error)) {
 	cfg := *g.cfg
 	ctx := g.ctx
 	go func() {
-		err := cli.PrintReceipt(ctx, &cfg, r)
+		err := qfapp.PrintReceipt(ctx, &cfg, r)
 		g.do(func() { done(err) })
 	}()
 }
@@ -106,7 +106,7 @@ func (s *resultScreen) printReceipt(o *store.Order) {
 	if r == nil {
 		return
 	}
-	rc, err := cli.SaleReceipt(g.cfg, o, "", false)
+	rc, err := qfapp.SaleReceipt(g.cfg, o, "", false)
 	if err != nil {
 		return
 	}
@@ -140,7 +140,7 @@ func (s *resultScreen) printReceipt(o *store.Order) {
 func (g *gui) reprintButton(o *store.Order) *widget.Button {
 	b := widget.NewButtonWithIcon(g.tr.T("receipt.reprint"), theme.DocumentPrintIcon(), nil)
 	b.OnTapped = func() {
-		rc, err := cli.SaleReceipt(g.cfg, o, "", true)
+		rc, err := qfapp.SaleReceipt(g.cfg, o, "", true)
 		if err != nil {
 			g.message(g.tr.T("error.title"), err.Error())
 			return
@@ -297,14 +297,14 @@ func (d *devicesSection) testPrint() {
 	}
 	cfg := *g.cfg
 	cfg.Printer, cfg.PrinterPaper, cfg.PrinterCodepage = printer, paper, cp
-	opts := cli.ReceiptOptions(&cfg)
+	opts := qfapp.ReceiptOptions(&cfg)
 	rc := receipt.Test(fmt.Sprintf("%s, %d mm, %s", printer, paper, cp), opts)
 	d.test.Disable()
 	d.msg.Importance = widget.MediumImportance
 	d.msg.SetText(tr.T("receipt.printing"))
 	ctx := g.ctx
 	go func() {
-		err := cli.PrintReceipt(ctx, &cfg, rc)
+		err := qfapp.PrintReceipt(ctx, &cfg, rc)
 		g.do(func() {
 			d.test.Enable()
 			if err != nil {

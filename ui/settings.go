@@ -127,6 +127,11 @@ func newSettingsScreen(g *gui) *settingsScreen {
 		widget.NewFormItem(tr.T("settings.language"), s.language),
 		widget.NewFormItem(tr.T("settings.pin"), container.NewHBox(s.changePIN)),
 	)
+	if g.d.API != nil && g.d.API().Fingerprint != "" { // the local API on the LAN: its certificate, for pinning
+		fp := widget.NewLabel(g.d.API().LAN + "\n" + g.d.API().Fingerprint)
+		fp.Wrapping, fp.Selectable = fyne.TextWrapBreak, true
+		form.Append(tr.T("settings.api_lan"), fp)
+	}
 	title := widget.NewLabelWithStyle(tr.T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
 	s.devices = newDevicesSection(g)

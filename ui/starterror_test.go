@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/qfpos/qfpos/cli"
+	qfapp "github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/store"
 )
@@ -64,7 +64,7 @@ func TestRunOnAnOrderFileItCannotUse(t *testing.T) {
 			cfg := config.Defaults()
 			cfg.DB = filepath.Join(t.TempDir(), "orders.db")
 			c.make(t, cfg.DB)
-			a, err := cli.Connect(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			a, err := qfapp.Connect(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}

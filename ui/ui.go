@@ -26,9 +26,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	qfapp "github.com/qfpos/qfpos/app"
 	"github.com/qfpos/qfpos/assets"
 	"github.com/qfpos/qfpos/checkout"
-	"github.com/qfpos/qfpos/cli"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/money"
 	"github.com/qfpos/qfpos/store"
@@ -90,6 +90,9 @@ type Deps struct {
 	// instead of QFPay's qrcode: the WeChat JSAPI page of that order
 	// (jsapi_public_url set), whose non-WeChat fallback is the QFPay QR.
 	QRFor func(outTradeNo string) string
+	// API, when set, is where the local API is served: Settings shows the
+	// LAN certificate's fingerprint, for pinning.
+	API func() qfapp.API
 }
 
 func (d *Deps) fill() {
@@ -131,7 +134,7 @@ func (d *Deps) fill() {
 // within shutdownBudget, or recorded unknown, and the process ends at the
 // latest watchdogGrace later, even if Fyne's own shutdown hangs
 // (docs/upstream-fyne-shutdown.md).
-func Run(ctx context.Context, a *cli.App) error {
+func Run(ctx context.Context, a *qfapp.App) error {
 	fa := newApp()
 	fa.SetIcon(Icon)
 	eng, err := a.Engine()
@@ -150,7 +153,7 @@ func Run(ctx context.Context, a *cli.App) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	sales := &saleTracker{Engine: eng}
-	d := Deps{Config: a.Config, Engine: sales, Log: a.Log}
+	d := Deps{Config: a.Config, Engine: sales, Log: a.Log, API: a.API}
 	if a.Config.JSAPIPublicURL != "" {
 		// WeChat JSAPI switched on: customers scan our page's address.
 		pages, err := a.StartJSAPI("", "")
@@ -173,6 +176,8 @@ func Run(ctx context.Context, a *cli.App) error {
 		qa.before()
 		g.doAlways(qa.Quit) // a no-op once the loop is over: nothing left to quit
 	}()
+	a.SetTill(g) // the local API's sales show here (api.go)
+	defer a.SetTill(nil)
 	g.startRecover()
 	g.win.ShowAndRun()
 	if stopped != nil {

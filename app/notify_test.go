@@ -1,4 +1,4 @@
-package cli_test
+package app_test
 
 import (
 	"io"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qfpos/qfpos/cli"
+	"github.com/qfpos/qfpos/app"
 )
 
 // TestNotifyListenerCutsOffATrickle: a client that sends its headers, or
@@ -15,8 +15,8 @@ import (
 // cut off within the read timeout.
 func TestNotifyListenerCutsOffATrickle(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	defer cli.ShortenNotifyTimeouts(timeout)()
-	srv := cli.NewNotifyServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	defer app.ShortenNotifyTimeouts(timeout)()
+	srv := app.NewNotifyServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.ReadAll(r.Body)
 		io.WriteString(w, "SUCCESS")
 	}))

@@ -1,4 +1,9 @@
-package cli
+// Package app wires qfpos once: the configuration, the QFPay client
+// (pointed at the built-in sandbox when there are no credentials), the
+// order store, the checkout engine, the notification listener and the
+// WeChat JSAPI pages. The command line (package cli), the cashier window
+// (package ui) and the local API (package api) all run on an App.
+package app
 
 import (
 	"context"
@@ -7,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -20,7 +26,7 @@ import (
 	"github.com/qfpos/qfpos/store"
 )
 
-// App is the wired engine the subcommands and the GUI share: the
+// App is the wired engine the subcommands, the GUI and the API share: the
 // configuration, the QFPay client (pointed at the built-in sandbox when
 // there are no credentials) and, once asked for, the order store.
 type App struct {
@@ -33,6 +39,19 @@ type App struct {
 	store  *store.Store
 	engine *checkout.Engine
 	notify *http.Server
+	till   Till
+	api    API
+}
+
+// UsageError is bad input or configuration found while wiring: nothing
+// was sent, nothing stored (the command line's exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageError(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
 // Connect builds the QFPay client for cfg, starting the built-in sandbox
@@ -59,7 +78,7 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 			StatePath: cfg.DB + ".sandbox.json",
 		})
 		if err != nil {
-			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in sandbox on %s: %w", cfg.SandboxListen, err)}
+			return nil, &UsageError{Err: fmt.Errorf("cannot start the built-in sandbox on %s: %w", cfg.SandboxListen, err)}
 		}
 		a.Sandbox = srv
 		if tok := srv.ControlToken(); tok != "" {
@@ -80,7 +99,7 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, e
 	opts = append(opts, payment.WithSignType(cfg.SignType), payment.WithMchID(cfg.MchID))
 	c, err := payment.NewClient(cfg.BaseURL, cfg.AppCode, cfg.ClientKey.Reveal(), opts...)
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
+		return nil, &UsageError{Err: err}
 	}
 	a.Client = c
 	return a, nil
@@ -113,7 +132,7 @@ func (a *App) Store() (*store.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := openOrders(a.Config)
+	s, err := OpenOrders(a.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +140,13 @@ func (a *App) Store() (*store.Store, error) {
 	return s, nil
 }
 
-// openOrders opens the configuration's order file, refusing one of
+// OpenOrders opens the configuration's order file, refusing one of
 // another identity (a sandbox file in live mode, a live file in sandbox
-// mode or under other credentials) or a damaged one with exit 2, before
+// mode or under other credentials) or a damaged one with a UsageError, before
 // anything reads or settles its orders. A file made before identities is
 // taken as sandbox if it is the default sandbox file, else as live with
 // this configuration's base URL and app code.
-func openOrders(cfg *config.Config) (*store.Store, error) {
+func OpenOrders(cfg *config.Config) (*store.Store, error) {
 	want := store.Live(cfg.BaseURL, cfg.AppCode)
 	if cfg.Sandbox() {
 		want = store.Sandbox()
@@ -138,7 +157,7 @@ func openOrders(cfg *config.Config) (*store.Store, error) {
 	}
 	s, err := store.Open(cfg.DB, store.WithIdentity(want, legacy))
 	if errors.Is(err, store.ErrIdentity) || errors.Is(err, store.ErrDamaged) {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
+		return nil, &UsageError{Err: err}
 	}
 	return s, err
 }
@@ -164,4 +183,42 @@ func (a *App) Close() {
 	if a.Sandbox != nil {
 		a.Sandbox.Close()
 	}
+}
+
+// Engine builds the checkout engine on the app's client and store (once),
+// and serves QFPay's notifications when notify_listen is set.
+func (a *App) Engine() (*checkout.Engine, error) {
+	st, err := a.Store()
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.engine != nil {
+		return a.engine, nil
+	}
+	cfg := a.Config
+	eng := checkout.New(a.Client, st, checkout.Settings{
+		Currency:      cfg.CurrencyInfo(),
+		MaxTxamt:      cfg.MaxTxamt(),
+		Expiry:        cfg.QRExpiry,
+		Location:      cfg.Location(),
+		QFPayZone:     cfg.QFPayLocation(),
+		UDID:          cfg.UDID,
+		PollShare:     cfg.PollShare,
+		Logger:        a.Log,
+		NotFoundAfter: cfg.NotFoundAfter,
+	})
+	if cfg.NotifyListen != "" {
+		ln, err := net.Listen("tcp", cfg.NotifyListen)
+		if err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("notify_listen %s: %w", cfg.NotifyListen, err)}
+		}
+		mux := http.NewServeMux()
+		mux.Handle("POST /qfpay/notify", eng.NotifyHandler(a.verifyNotification))
+		a.notify = newNotifyServer(mux)
+		go a.notify.Serve(ln)
+	}
+	a.engine = eng
+	return eng, nil
 }
