@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -81,6 +82,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if env.Stderr == nil {
 		env.Stderr = os.Stderr
 	}
+	// The command, its logger and the servers it runs (notifications, the
+	// local API) write from several goroutines: one lock per stream keeps
+	// a writer that is not safe for that (a test's buffer, a pipe wrapper)
+	// whole, and lines from interleaving.
+	env.Stdout, env.Stderr = &lockedWriter{w: env.Stdout}, &lockedWriter{w: env.Stderr}
 	root := newRoot(&env)
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
@@ -295,4 +301,16 @@ func writeEffective(w io.Writer, g *globals, cmd *cobra.Command) {
 			fmt.Fprintln(w, "  "+line)
 		}
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -131,7 +131,7 @@ minutes (Ctrl-C stops at once); then qfpos exits.`,
 				if err == nil && (useJSAPI || expire != 0) {
 					err = usageError("--jsapi and --expire need the order file, which a running qfpos holds")
 				}
-				return orRemote(err, func() error { return remotePay(ctx, cmd, c, cfg, args[0], goods, timeout, asJSON, quiet) })
+				return orRemote(err, func() error { return remotePay(ctx, cmd, c, cfg, args[0], goods, qrPNG, timeout, asJSON, quiet) })
 			}
 			a, eng, err := g.engine(ctx, cfg)
 			if err != nil {

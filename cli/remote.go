@@ -211,8 +211,14 @@ func remoteReconcile(cmd *cobra.Command, c *api.Client, cfg *config.Config, day 
 
 // remotePay runs `qfpos pay` through the running qfpos: the sale shows
 // on its screen too; Ctrl-C cancels it there.
-func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *config.Config, amount, goods string, timeout time.Duration, asJSON, quiet bool) error {
+func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *config.Config, amount, goods, qrPNG string, timeout time.Duration, asJSON, quiet bool) error {
 	w := cmd.ErrOrStderr()
+	// --json streams the same lines as a sale of this process's own: the
+	// qr line the moment the running qfpos has the QR, progress, result.
+	var enc *json.Encoder
+	if asJSON {
+		enc = json.NewEncoder(cmd.OutOrStdout())
+	}
 	req := api.SaleRequest{Amount: amount, GoodsName: goods}
 	if timeout > 0 {
 		req.Timeout, _ = json.Marshal(timeout.String())
@@ -243,14 +249,42 @@ func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *conf
 		api.ReadEvents(resp.Body, func(e api.Event) bool {
 			last = e.ID
 			var d struct {
-				QRCode  string `json:"qrcode"`
-				Message string `json:"message"`
-				Trouble string `json:"trouble"`
+				OutTradeNo string     `json:"out_trade_no"`
+				State      string     `json:"state"`
+				QRCode     string     `json:"qrcode"`
+				ExpiresAt  *time.Time `json:"expires_at"`
+				Amount     string     `json:"amount"`
+				Txamt      int64      `json:"txamt"`
+				Currency   string     `json:"currency"`
+				Message    string     `json:"message"`
+				Trouble    string     `json:"trouble"`
+				TimeLeftS  *int64     `json:"time_left_s"`
 			}
 			json.Unmarshal(e.Data, &d)
 			switch e.Name {
+			case "qr", "waiting", "checking", "trouble":
+				if enc == nil {
+					break
+				}
+				pe := payEvent{Event: e.Name, OutTradeNo: d.OutTradeNo, State: d.State, Message: d.Message, Error: d.Trouble, TimeLeftS: d.TimeLeftS}
+				if e.Name == "qr" {
+					pe.State, pe.QRCode, pe.ExpiresAt, pe.Txamt, pe.Amount, pe.Currency = string(store.StateAwaiting), d.QRCode, d.ExpiresAt, d.Txamt, d.Amount, d.Currency
+				}
+				if e.Name == "qr" && qrPNG != "" { // the picture first, then the line that says it is there
+					if err := writeQRPNG(qrPNG, d.QRCode); err != nil {
+						fmt.Fprintln(w, "qfpos: "+err.Error())
+					}
+				}
+				enc.Encode(pe)
+			}
+			switch e.Name {
 			case "qr":
 				qr = d.QRCode
+				if enc == nil && qrPNG != "" {
+					if err := writeQRPNG(qrPNG, d.QRCode); err != nil {
+						fmt.Fprintln(w, "qfpos: "+err.Error())
+					}
+				}
 				if !quiet {
 					fmt.Fprintf(w, "\nScan with WeChat to pay %s  (order %s)\n", amountOf(sale.Currency, sale.Txamt), sale.ID)
 					if q, err := qrcode.New(d.QRCode, qrcode.Medium); err == nil {
@@ -290,12 +324,13 @@ func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *conf
 		res.State = final
 	}
 	out := PayResult{
+		Event:      "result",
 		OutTradeNo: res.OutTradeNo, SysSN: res.SysSN, Status: res.State, Txamt: res.Txamt, Currency: res.Currency,
 		Amount: res.Amount, RespCd: res.RespCd, QRCode: qr, GoodsName: res.GoodsName, Mode: cfg.Mode(),
 		CreatedAt: res.CreatedAt, FinishedAt: time.Now().UTC(), Message: res.Message, PaidOutTradeNo: res.PaidOutTradeNo,
 	}
 	if asJSON {
-		if err := writeJSON(cmd.OutOrStdout(), out); err != nil {
+		if err := enc.Encode(out); err != nil { // one line, the last, as in a sale of this process's own
 			return err
 		}
 	} else {

@@ -3,6 +3,8 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,19 +26,31 @@ func TestCommandsGoThroughTheRunningQfpos(t *testing.T) {
 		t.Fatalf("serve does not say where the token is:\n%s", serveErr)
 	}
 
-	payOut, payErr, payWait := start(context.Background(), env, "pay", "2.00", "--json")
+	png := filepath.Join(t.TempDir(), "qr.png")
+	payOut, payErr, payWait := start(context.Background(), env, "pay", "2.00", "--json", "--qr-png", png)
 	m := waitFor(t, payErr, regexp.MustCompile(`sale (\S+) on the running qfpos`))
 	no := m[1]
-	waitFor(t, payErr, regexp.MustCompile(`Scan with WeChat`))
+	// Through the running qfpos too, --json streams: the qr line (and the
+	// PNG) come while the sale waits, before it is paid.
+	waitFor(t, payOut, regexp.MustCompile(`"event":"qr"`))
+	if _, err := os.Stat(png); err != nil {
+		t.Errorf("--qr-png: %v", err)
+	}
 	if err := srv.Pay(no); err != nil {
 		t.Fatal(err)
 	}
 	if code := payWait(); code != cli.ExitOK {
 		t.Fatalf("pay: exit %d\n%s", code, payErr)
 	}
+	lines := strings.Split(strings.TrimSpace(payOut.String()), "\n")
+	var first struct{ Event, QRCode string }
+	json.Unmarshal([]byte(lines[0]), &first)
 	var res cli.PayResult
-	if err := json.Unmarshal([]byte(payOut.String()), &res); err != nil || res.Status != "paid" || res.OutTradeNo != no || res.QRCode == "" {
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || res.Event != "result" || res.Status != "paid" || res.OutTradeNo != no || res.QRCode == "" {
 		t.Fatalf("pay --json: %+v %v\n%s", res, err, payOut)
+	}
+	if first.Event != "qr" && !strings.Contains(payOut.String(), `"event":"qr"`) {
+		t.Errorf("no qr line:\n%s", payOut)
 	}
 
 	if r := qfpos(env, "orders", "--json"); r.code != 0 || !strings.Contains(r.stdout, no) {
