@@ -203,6 +203,9 @@ type gui struct {
 	saleSeq    int            // bumps with every sale; stale events are dropped
 	cancelling bool
 	lastEvent  checkout.Event
+	// troubleSince is when QFPay stopped answering the sale's checks, zero
+	// while it answers (see troubleLong).
+	troubleSince time.Time
 
 	resultSeq     int       // bumps with every result shown, for its timer
 	lastActivity  time.Time // for the kiosk's idle timeout
