@@ -12,6 +12,19 @@ import (
 // customer display was open.
 const prefCustomerDisplay = "customer_display"
 
+// The customer display's size, remembered in Fyne's preferences when it
+// closes (or the app quits). Fyne offers no way to read or set a window's
+// position, so where it goes is the window manager's choice (most place it
+// where it was last, or it can be dragged to the customer's screen once
+// per start).
+const (
+	prefCustomerWidth  = "customer_display_width"
+	prefCustomerHeight = "customer_display_height"
+)
+
+// customerSize is the display's size at its first opening.
+var customerSize = fyne.NewSize(800, 600)
+
 // customerDisplay is the optional second window that faces the customer
 // at a counter: a welcome, then the QR, then the result.
 type customerDisplay struct {
@@ -19,6 +32,7 @@ type customerDisplay struct {
 	win      fyne.Window
 	body     *fyne.Container
 	welcome  *widget.Label
+	amount   *widget.Label // the amount as the cashier types it
 	merchant *widget.Label
 	idle     fyne.CanvasObject
 	qr       *qrScreen
@@ -35,9 +49,15 @@ func (g *gui) setCustomerDisplay(on bool) {
 		c.win.SetIcon(Icon)
 		c.rebuild()
 		c.win.SetCloseIntercept(func() { g.setCustomerDisplay(false) })
-		c.win.Resize(fyne.NewSize(800, 600))
+		size := customerSize
+		p := g.app.Preferences()
+		if w, h := p.Float(prefCustomerWidth), p.Float(prefCustomerHeight); w >= 200 && h >= 200 {
+			size = fyne.NewSize(float32(w), float32(h))
+		}
+		c.win.Resize(size)
 		c.win.Show()
 	case !on && g.customer != nil:
+		g.rememberCustomerSize()
 		g.customer.win.Close()
 		g.customer = nil
 	}
@@ -45,6 +65,33 @@ func (g *gui) setCustomerDisplay(on bool) {
 	if g.nav != nil && g.nav.customer != nil && g.nav.customer.Checked != on {
 		g.nav.customer.SetChecked(on)
 	}
+}
+
+// rememberCustomerSize saves the customer display's size, if it is open.
+func (g *gui) rememberCustomerSize() {
+	if g.customer == nil {
+		return
+	}
+	size := g.customer.win.Canvas().Size()
+	if size.Width < 200 || size.Height < 200 {
+		return // not laid out yet
+	}
+	p := g.app.Preferences()
+	p.SetFloat(prefCustomerWidth, float64(size.Width))
+	p.SetFloat(prefCustomerHeight, float64(size.Height))
+}
+
+// setAmount shows the amount the cashier is typing (as typed, in the
+// currency's format) instead of the welcome; "" shows the welcome.
+func (c *customerDisplay) setAmount(text string) {
+	if text == "" {
+		c.amount.Hide()
+		c.welcome.Show()
+		return
+	}
+	c.amount.SetText(text)
+	c.welcome.Hide()
+	c.amount.Show()
 }
 
 // rebuild makes the display's screens in the current language and shows
@@ -59,7 +106,13 @@ func (c *customerDisplay) rebuild() {
 	icon := canvas.NewImageFromResource(Icon)
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(128))
-	c.idle = container.NewCenter(container.NewVBox(icon, c.merchant, c.welcome))
+	c.amount = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	c.amount.SizeName = sizeAmount
+	c.amount.Hide()
+	c.idle = container.NewCenter(container.NewVBox(icon, c.merchant, c.welcome, c.amount))
+	if g.amount != nil && g.amount.input != "" {
+		c.setAmount(displayAmount(g.cur, g.amount.input))
+	}
 	c.qr = newQRScreen(g, true)
 	c.result = newResultScreen(g, true)
 	c.body = container.NewStack(c.idle)
@@ -98,4 +151,5 @@ func (c *customerDisplay) show(name string) {
 	c.screen = name
 	c.body.Objects = []fyne.CanvasObject{obj}
 	c.body.Refresh()
+	c.win.Canvas().Refresh(c.body) // as gui.show: not through Fyne's expiring cache
 }

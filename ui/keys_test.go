@@ -142,3 +142,38 @@ func TestKioskIdleResetIsDrawn(t *testing.T) {
 		t.Error("the screen swap was not refreshed through the window's canvas")
 	}
 }
+
+// The customer display shows the amount as the cashier types it (not
+// "Welcome"), the instruction on one line with no order number, and
+// keeps its size from one opening to the next.
+func TestCustomerDisplayFollowsTheCashier(t *testing.T) {
+	h := newHarness(t, opts{})
+	h.g.setCustomerDisplay(true)
+	c := h.g.customer
+	if !drawn(c.win, c.welcome) || drawn(c.win, c.amount) {
+		t.Fatal("no welcome before anything is typed")
+	}
+	h.typeAmount("15.5")
+	if !drawn(c.win, c.amount) || c.amount.Text != "HK$15.5" || drawn(c.win, c.welcome) {
+		t.Fatalf("customer sees %q (welcome drawn %v)", c.amount.Text, drawn(c.win, c.welcome))
+	}
+	h.key(fyne.KeyEscape) // clears
+	if !drawn(c.win, c.welcome) {
+		t.Fatal("no welcome after Clear")
+	}
+	h.typeAmount("15")
+	h.chargeAndWaitQR()
+	if c.qr.scan.Wrapping != fyne.TextWrapOff || drawn(c.win, c.qr.order) {
+		t.Errorf("customer QR: scan wrapping %v, order number drawn %v", c.qr.scan.Wrapping, drawn(c.win, c.qr.order))
+	}
+	if !drawn(h.w, h.g.qr.order) {
+		t.Error("the cashier lost the order number")
+	}
+
+	c.win.Resize(fyne.NewSize(640, 420))
+	h.g.setCustomerDisplay(false)
+	h.g.setCustomerDisplay(true)
+	if got := h.g.customer.win.Canvas().Size(); got != fyne.NewSize(640, 420) {
+		t.Errorf("reopened at %v, want 640×420", got)
+	}
+}

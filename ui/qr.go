@@ -184,7 +184,11 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.cancel = widget.NewButtonWithIcon(g.tr.T("qr.cancel"), theme.CancelIcon(), s.askCancel)
 	s.cancel.Importance = widget.DangerImportance
 	if customer {
+		// Facing the customer: no Cancel, no order number, and the
+		// instruction on one line.
 		s.cancel.Hide()
+		s.order.Hide()
+		s.scan.Wrapping = fyne.TextWrapOff
 	}
 	info := container.NewVBox(
 		s.merchant,

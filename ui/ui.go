@@ -397,6 +397,7 @@ func (g *gui) typedKey(e *fyne.KeyEvent) {
 // cancelled properly first, and a kiosk wants the PIN.
 func (g *gui) closeRequested() {
 	quit := func() {
+		g.rememberCustomerSize()
 		if g.sale != nil {
 			g.closing = true
 			g.sale.Cancel()
