@@ -121,7 +121,11 @@ order_state() { "$BIN" orders --sandbox --json 2>/dev/null | jq -r --arg no "$1"
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# E2E_FROM=N skips the sections before N (a quicker run of the later ones).
+section() { [ "${E2E_FROM:-1}" -le "$1" ]; }
+
 # --- 1. A paid sale, a declined one, history and settings (English) -------
+if section 1; then
 start
 xdotool type --delay 60 "12.50"
 sleep 0.5
@@ -177,8 +181,10 @@ stop
 [ "$(order_state "$no")" = "paid" ] || fail "order $no is $(order_state "$no") in the order file, want paid"
 [ "$(order_state "$no2")" = "failed" ] || fail "order $no2 is $(order_state "$no2"), want failed"
 log "order file: $no paid, $no2 failed"
+fi
 
 # --- 2. Traditional Chinese; SIGTERM during a sale cancels it ----------------
+if section 2; then
 start --language zh-Hant
 xdotool type --delay 60 "88"
 xdotool key Return
@@ -194,8 +200,10 @@ stop
 # The sandbox ran inside qfpos and is gone with it: its state file tells.
 [ "$(saved_sandbox_state "$no3")" = "closed" ] || fail "order $no3 is $(saved_sandbox_state "$no3") in the sandbox's state file after SIGTERM, want closed"
 log "SIGTERM during the sale: $no3 cancelled at QFPay"
+fi
 
 # --- 3. Simplified Chinese kiosk ------------------------------------------------
+if section 3; then
 start --language zh-Hans --kiosk
 xdotool type --delay 60 "25"
 sleep 0.5
@@ -221,5 +229,32 @@ shot "$SHOTS/gui-cancelled_zh-Hans_kiosk.png"
 stop
 [ "$(order_state "${qr4##*/}")" = "paid" ] || fail "order ${qr4##*/} is $(order_state "${qr4##*/}"), want paid"
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
+fi
+
+# faults JSON — replaces the sandbox's faults ({} clears them).
+faults() { curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' --data "$1" "$ctl/faults"; }
+
+# --- 4. Network trouble: the QR dimmed after 30 s of failed checks --------------
+if section 4; then
+start
+xdotool type --delay 60 "9"
+xdotool key Return
+qr6=$(wait_qr)
+faults '{"query": [{"kind": "server_error", "times": 100000}], "close": [{"kind": "server_error", "times": 100000}]}'
+sleep 33
+shot "$SHOTS/gui-trouble.png"
+# Dimmed means no phone reads it: zbarimg must not either.
+[ -z "$(zbarimg -q --raw "$SHOTS/gui-trouble.png" 2>/dev/null)" ] || fail "the QR is still scannable after 30 s of network trouble"
+faults '{}'
+qr6b=$(wait_qr) # QFPay answers again: the veil lifts
+[ "$qr6b" = "$qr6" ] || fail "another QR after the trouble: $qr6b"
+xdotool key Escape
+sleep 0.7
+xdotool key Return
+wait_result warning
+stop
+[ "$(order_state "${qr6##*/}")" = "cancelled" ] || fail "order ${qr6##*/} is $(order_state "${qr6##*/}"), want cancelled"
+log "network trouble: QR dimmed, then live again, then cancelled"
+fi
 
 log "OK — screenshots in $SHOTS"

@@ -151,7 +151,7 @@ type qrScreen struct {
 
 	customer bool              // the customer display's copy
 	code     *fyne.Container   // the QR and what lies over it
-	dim      fyne.CanvasObject // the veil and its note over a QR not to scan; in code while dimmed
+	dim      fyne.CanvasObject // the veil (hiding the QR) and its note; in code while dimmed
 	dimNote  *widget.Label
 	dimmed   bool
 }
@@ -205,7 +205,8 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.dimNote = widget.NewLabelWithStyle(g.tr.T("qr.dimmed"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.dimNote.Wrapping = fyne.TextWrapWord
 	s.dimNote.Importance = widget.DangerImportance
-	veil := canvas.NewRectangle(color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xe0})
+	// Opaque: a faint QR is still read by a phone (and by zbarimg).
+	veil := canvas.NewRectangle(color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff})
 	s.dim = container.NewStack(veil, container.NewCenter(container.NewPadded(s.dimNote)))
 	s.content = container.New(qrLayout{}, s.code, info)
 	return s

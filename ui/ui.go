@@ -149,7 +149,10 @@ func Run(ctx context.Context, a *cli.App) error {
 	g := newGUI(ctx, fa, d)
 	go func() {
 		<-ctx.Done()
-		g.do(fa.Quit) // a no-op once the loop is over: nothing left to quit
+		g.do(func() { // a no-op once the loop is over: nothing left to quit
+			g.rememberCustomerSize()
+			fa.Quit()
+		})
 	}()
 	g.startRecover()
 	g.win.ShowAndRun()
