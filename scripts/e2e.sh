@@ -54,10 +54,11 @@ shot() { import -window root "$1"; }
 # click X Y — moves, lets Fyne see the pointer there, then clicks.
 click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; }
 
-# qr_on_screen — prints the QR payload on screen, if any.
+# qr_on_screen — prints the payment QR's payload on screen, if any (the
+# app's icon, on the customer display's welcome, is a QR too: not a URL).
 qr_on_screen() {
   shot "$tmp/scan.png"
-  zbarimg -q --raw "$tmp/scan.png" 2>/dev/null | head -1 || true
+  zbarimg -q --raw "$tmp/scan.png" 2>/dev/null | grep -m1 '^http' || true
 }
 
 # wait_qr — waits for a QR and prints its payload.
@@ -255,6 +256,41 @@ wait_result warning
 stop
 [ "$(order_state "${qr6##*/}")" = "cancelled" ] || fail "order ${qr6##*/} is $(order_state "${qr6##*/}"), want cancelled"
 log "network trouble: QR dimmed, then live again, then cancelled"
+fi
+
+# --- 5. The customer display beside the cashier window; a refund, confirmed ------
+if section 5; then
+# A screen wide enough for both windows side by side.
+kill "$xvfb_pid"; wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
+xvfb_start "$DPY" 1700x660
+prefs=$XDG_CONFIG_HOME/fyne/io.github.qfpos/preferences.json
+mkdir -p "$(dirname "$prefs")" "$XDG_CONFIG_HOME/qfpos"
+echo '{"customer_display": true}' >"$prefs"
+echo 660x640 >"$XDG_CONFIG_HOME/qfpos/customer-display-size"
+start
+cw=$(xdotool search --name "customer display" | head -1)
+[ -n "$cw" ] || fail "no customer display window"
+xdotool windowmove "$cw" 1036 0
+sleep 0.5
+xdotool mousemove 500 300
+xdotool type --delay 60 "38.50"
+sleep 0.7
+shot "$SHOTS/gui-customer-typing.png"
+xdotool key Return
+qr7=$(wait_qr)
+sleep 1
+shot "$SHOTS/gui-customer-display.png"
+n=$(zbarimg -q --raw "$SHOTS/gui-customer-display.png" 2>/dev/null | grep -cF "$qr7" || true)
+[ "$n" = 2 ] || fail "want the QR in both windows, zbarimg read it $n times"
+curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr7##*/}"
+wait_result paid
+xdotool key Return
+sleep 0.5
+xdotool windowsize "$cw" 700 600
+sleep 1
+stop
+[ "$(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")" = 700x600 ] || fail "the customer display's size was not remembered: $(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")"
+log "customer display: the amount as typed, the QR in both windows, its size remembered"
 fi
 
 log "OK — screenshots in $SHOTS"

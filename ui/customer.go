@@ -1,26 +1,30 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/qfpos/qfpos/config"
 )
 
 // prefCustomerDisplay remembers (in Fyne's preferences) whether the
 // customer display was open.
 const prefCustomerDisplay = "customer_display"
 
-// The customer display's size, remembered in Fyne's preferences when it
-// closes (or the app quits). Fyne offers no way to read or set a window's
-// position, so where it goes is the window manager's choice (most place it
-// where it was last, or it can be dragged to the customer's screen once
-// per start).
-const (
-	prefCustomerWidth  = "customer_display_width"
-	prefCustomerHeight = "customer_display_height"
-)
+// The customer display's size is remembered in a small file beside the
+// config file (customer-display-size, "WxH"), written when the display
+// closes or the app quits. (Fyne's preferences lost it at a quit: they
+// save a change made within 100 ms of another only later.) Fyne offers
+// no way to read or set a window's position, so where it goes is the
+// window manager's choice.
+const customerSizeFile = "customer-display-size"
 
 // customerSize is the display's size at its first opening.
 var customerSize = fyne.NewSize(800, 600)
@@ -50,9 +54,11 @@ func (g *gui) setCustomerDisplay(on bool) {
 		c.rebuild()
 		c.win.SetCloseIntercept(func() { g.setCustomerDisplay(false) })
 		size := customerSize
-		p := g.app.Preferences()
-		if w, h := p.Float(prefCustomerWidth), p.Float(prefCustomerHeight); w >= 200 && h >= 200 {
-			size = fyne.NewSize(float32(w), float32(h))
+		var w, h float32
+		if b, err := os.ReadFile(g.customerSizePath()); err == nil {
+			if _, err := fmt.Sscanf(string(b), "%gx%g", &w, &h); err == nil && w >= 200 && h >= 200 {
+				size = fyne.NewSize(w, h)
+			}
 		}
 		c.win.Resize(size)
 		c.win.Show()
@@ -76,9 +82,20 @@ func (g *gui) rememberCustomerSize() {
 	if size.Width < 200 || size.Height < 200 {
 		return // not laid out yet
 	}
-	p := g.app.Preferences()
-	p.SetFloat(prefCustomerWidth, float64(size.Width))
-	p.SetFloat(prefCustomerHeight, float64(size.Height))
+	text := fmt.Sprintf("%gx%g\n", size.Width, size.Height)
+	if err := os.WriteFile(g.customerSizePath(), []byte(text), 0o600); err != nil {
+		g.d.Log.Info("customer display size not saved", "err", err)
+	}
+}
+
+// customerSizePath is where the customer display's size is kept: beside
+// the config file.
+func (g *gui) customerSizePath() string {
+	path := g.cfg.Path
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	return filepath.Join(filepath.Dir(path), customerSizeFile)
 }
 
 // setAmount shows the amount the cashier is typing (as typed, in the
