@@ -7,6 +7,13 @@
 # cancelling each end on their own result screen (told apart by its
 # colour: green paid, red failed, orange cancelled) and in the order file,
 # and that SIGTERM during a sale cancels it at QFPay before qfpos exits.
+# Then: network trouble dims the QR (zbarimg must not read it) and it
+# comes back; the customer display beside the cashier window (the amount as
+# typed, the QR in both, its size remembered); a partial refund by touch,
+# confirmed; and the kiosk walked as a customer (type, pay, back to a clear
+# amount screen) and left on History by staff until the idle reset, which
+# must draw the amount screen again (compared pixel by pixel with the first).
+# E2E_FROM=N runs from section N only.
 # Screenshots of every step go to $SHOTS/gui-*.png (default
 # docs/screenshots). Run it from the repository root after `make build`;
 # the Makefile does both.
@@ -291,6 +298,111 @@ sleep 1
 stop
 [ "$(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")" = 700x600 ] || fail "the customer display's size was not remembered: $(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")"
 log "customer display: the amount as typed, the QR in both windows, its size remembered"
+fi
+
+# restart_xvfb WIDTHxHEIGHT — a fresh screen of that size on the same display.
+restart_xvfb() {
+  kill "$xvfb_pid"; wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
+  xvfb_start "$DPY" "$1"
+}
+
+# pin — enters the staff PIN 2580, setting it first if none is set yet.
+pin() {
+  if grep -qs '^pin_hash = "\$argon2id' "$XDG_CONFIG_HOME/qfpos/config.toml"; then
+    xdotool type --delay 60 "2580"; xdotool key Return
+  else
+    xdotool type --delay 60 "2580"; xdotool key Return; sleep 0.5
+    xdotool type --delay 60 "2580"; xdotool key Return
+  fi
+  sleep 2
+}
+
+# sale AMOUNT — types AMOUNT, charges, the customer pays; back to the amount.
+sale() {
+  xdotool type --delay 60 "$1"
+  xdotool key Return
+  local qr
+  qr=$(wait_qr)
+  curl -fs -o /dev/null -X POST --data "action=pay" "$qr"
+  wait_result paid
+  echo "${qr##*/}"
+}
+
+# --- 6. A partial refund by touch: keypad, then a confirmation ------------------
+if section 6; then
+restart_xvfb "$SIZE"
+mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.qfpos"
+echo '{"customer_display": false}' >"$XDG_CONFIG_HOME/fyne/io.github.qfpos/preferences.json"
+start
+no8=$(sale "38.50")
+xdotool key Return
+sleep 0.5
+click 121 54 # History
+sleep 1
+click 300 178 # the newest order
+sleep 1
+click 710 241 # Refund
+sleep 1
+pin
+for _ in 1 2 3 4 5; do click 676 463; done # backspace, on the form's keypad
+click 348 405 # 1
+click 512 463 # 0
+click 547 512 # Refund
+sleep 1
+shot "$SHOTS/gui-refund-confirm.png"
+# sandbox_refunds — the refunds the sandbox has had, as "txamt state" lines.
+sandbox_refunds() { curl -fs "$ctl/orders" | jq -r '.orders[] | select(.order_type == "refund") | "\(.txamt) \(.state)"'; }
+[ -z "$(sandbox_refunds)" ] || fail "the refund went before it was confirmed: $(sandbox_refunds)"
+xdotool key Return # confirms
+sleep 3
+xdotool key Return # the refund's message
+sleep 1
+shot "$tmp/refunded.png"
+[ "$(sandbox_refunds | cut -d' ' -f1)" = 1000 ] || fail "refunds at the sandbox: $(sandbox_refunds), want one of 1000 (HK\$10.00)"
+stop
+refunded=$("$BIN" orders --sandbox --json 2>/dev/null | jq --arg no "$no8" '[.[] | select(.out_trade_no == $no) | .refunds[]? | select(.state == "done") | .txamt] | add')
+[ "$refunded" = 1000 ] || fail "order $no8: refunded $refunded in the order file, want 1000"
+log "refund by touch: HK\$10.00 of HK\$38.50, confirmed"
+fi
+
+# --- 7. The kiosk walked as a customer: type, pay, back; staff left on History --
+# and the idle reset draws the amount screen again (compared with the first).
+if section 7; then
+restart_xvfb "$SIZE"
+start --kiosk
+shot "$tmp/kiosk-empty.png"
+# differing IMAGE — how many pixels IMAGE differs from the empty kiosk by.
+differing() { compare -metric AE -fuzz 5% "$1" "$tmp/kiosk-empty.png" null: 2>&1 || true; }
+no9=$(sale "15")
+# The paid screen goes back to a clear amount screen by itself.
+back=""
+for _ in $(seq 50); do
+  shot "$tmp/kiosk-now.png"
+  [ "$(differing "$tmp/kiosk-now.png")" -lt 200 ] && { back=1; break; }
+  sleep 0.3
+done
+[ -n "$back" ] || fail "the kiosk did not go back to the amount screen after the paid one"
+click 985 54 # Staff
+sleep 1
+pin
+click 512 297 # History
+sleep 1.5
+shot "$tmp/kiosk-history.png"
+[ "$(differing "$tmp/kiosk-history.png")" -gt 5000 ] || fail "History did not open from the staff menu"
+log "kiosk: $no9 paid; History open; waiting for the idle reset (a minute)"
+reset=""
+for _ in $(seq 45); do
+  sleep 2
+  shot "$tmp/kiosk-now.png"
+  [ "$(differing "$tmp/kiosk-now.png")" -lt 200 ] && { reset=1; break; }
+done
+if [ -z "$reset" ]; then
+  cp "$tmp/kiosk-now.png" "$SHOTS/gui-e2e-failed.png"
+  fail "the idle reset was not drawn: the kiosk still shows another screen ($SHOTS/gui-e2e-failed.png)"
+fi
+stop
+[ "$(order_state "$no9")" = "paid" ] || fail "order $no9 is $(order_state "$no9"), want paid"
+log "kiosk: the idle reset drew the amount screen"
 fi
 
 log "OK — screenshots in $SHOTS"
