@@ -149,13 +149,13 @@ func Run(ctx context.Context, a *cli.App) error {
 	g := newGUI(ctx, fa, d)
 	go func() {
 		<-ctx.Done()
-		g.do(func() { // a no-op once the loop is over: nothing left to quit
-			g.rememberCustomerSize()
-			fa.Quit()
-		})
+		g.do(fa.Quit) // a no-op once the loop is over: nothing left to quit
 	}()
 	g.startRecover()
 	g.win.ShowAndRun()
+	// Fyne quits on SIGTERM by itself, maybe before a function handed to
+	// do runs: the display's size is saved once the loop is over.
+	g.rememberCustomerSize()
 	g.shutdown(30 * time.Second)
 	return nil
 }
