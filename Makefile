@@ -116,7 +116,9 @@ package: deps
 
 # The real window under Xvfb (scripts/e2e.sh): types an amount with xdotool, charges, reads the QR
 # off a screenshot with zbarimg, pays it through the sandbox, checks the paid screen and the order
-# file, and leaves screenshots of each screen in docs/screenshots (SHOTS=dir to put them elsewhere).
+# file, and leaves screenshots of each screen in docs/screenshots (SHOTS=dir to put them elsewhere);
+# then network trouble, the customer display, a refund by touch, and the kiosk as a customer up to
+# its idle reset (a minute). E2E_FROM=N runs from section N of the script.
 e2e: build deps-e2e
 	@scripts/deps.sh curl jq
 	scripts/e2e.sh

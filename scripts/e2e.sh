@@ -7,6 +7,13 @@
 # cancelling each end on their own result screen (told apart by its
 # colour: green paid, red failed, orange cancelled) and in the order file,
 # and that SIGTERM during a sale cancels it at QFPay before qfpos exits.
+# Then: network trouble dims the QR (zbarimg must not read it) and it
+# comes back; the customer display beside the cashier window (the amount as
+# typed, the QR in both, its size remembered); a partial refund by touch,
+# confirmed; and the kiosk walked as a customer (type, pay, back to a clear
+# amount screen) and left on History by staff until the idle reset, which
+# must draw the amount screen again (compared pixel by pixel with the first).
+# E2E_FROM=N runs from section N only.
 # Screenshots of every step go to $SHOTS/gui-*.png (default
 # docs/screenshots). Run it from the repository root after `make build`;
 # the Makefile does both.
@@ -54,10 +61,11 @@ shot() { import -window root "$1"; }
 # click X Y — moves, lets Fyne see the pointer there, then clicks.
 click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; }
 
-# qr_on_screen — prints the QR payload on screen, if any.
+# qr_on_screen — prints the payment QR's payload on screen, if any (the
+# app's icon, on the customer display's welcome, is a QR too: not a URL).
 qr_on_screen() {
   shot "$tmp/scan.png"
-  zbarimg -q --raw "$tmp/scan.png" 2>/dev/null | head -1 || true
+  zbarimg -q --raw "$tmp/scan.png" 2>/dev/null | grep -m1 '^http' || true
 }
 
 # wait_qr — waits for a QR and prints its payload.
@@ -121,7 +129,11 @@ order_state() { "$BIN" orders --sandbox --json 2>/dev/null | jq -r --arg no "$1"
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# E2E_FROM=N skips the sections before N (a quicker run of the later ones).
+section() { [ "${E2E_FROM:-1}" -le "$1" ]; }
+
 # --- 1. A paid sale, a declined one, history and settings (English) -------
+if section 1; then
 start
 xdotool type --delay 60 "12.50"
 sleep 0.5
@@ -177,8 +189,10 @@ stop
 [ "$(order_state "$no")" = "paid" ] || fail "order $no is $(order_state "$no") in the order file, want paid"
 [ "$(order_state "$no2")" = "failed" ] || fail "order $no2 is $(order_state "$no2"), want failed"
 log "order file: $no paid, $no2 failed"
+fi
 
 # --- 2. Traditional Chinese; SIGTERM during a sale cancels it ----------------
+if section 2; then
 start --language zh-Hant
 xdotool type --delay 60 "88"
 xdotool key Return
@@ -194,8 +208,10 @@ stop
 # The sandbox ran inside qfpos and is gone with it: its state file tells.
 [ "$(saved_sandbox_state "$no3")" = "closed" ] || fail "order $no3 is $(saved_sandbox_state "$no3") in the sandbox's state file after SIGTERM, want closed"
 log "SIGTERM during the sale: $no3 cancelled at QFPay"
+fi
 
 # --- 3. Simplified Chinese kiosk ------------------------------------------------
+if section 3; then
 start --language zh-Hans --kiosk
 xdotool type --delay 60 "25"
 sleep 0.5
@@ -240,6 +256,173 @@ log "a sale started with curl ($id) showed its QR in the window and was paid"
 stop
 [ "$(order_state "${qr4##*/}")" = "paid" ] || fail "order ${qr4##*/} is $(order_state "${qr4##*/}"), want paid"
 [ "$(order_state "${qr5##*/}")" = "cancelled" ] || fail "order ${qr5##*/} is $(order_state "${qr5##*/}") after Cancel, want cancelled"
+fi
+
+# faults JSON — replaces the sandbox's faults ({} clears them).
+faults() { curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' --data "$1" "$ctl/faults"; }
+
+# --- 4. Network trouble: the QR dimmed after 30 s of failed checks --------------
+if section 4; then
+start
+xdotool type --delay 60 "9"
+xdotool key Return
+qr6=$(wait_qr)
+faults '{"query": [{"kind": "server_error", "times": 100000}], "close": [{"kind": "server_error", "times": 100000}]}'
+sleep 33
+shot "$SHOTS/gui-trouble.png"
+# Dimmed means no phone reads it: zbarimg must not either.
+[ -z "$(zbarimg -q --raw "$SHOTS/gui-trouble.png" 2>/dev/null)" ] || fail "the QR is still scannable after 30 s of network trouble"
+faults '{}'
+qr6b=$(wait_qr) # QFPay answers again: the veil lifts
+[ "$qr6b" = "$qr6" ] || fail "another QR after the trouble: $qr6b"
+xdotool key Escape
+sleep 0.7
+xdotool key Return
+wait_result warning
+stop
+[ "$(order_state "${qr6##*/}")" = "cancelled" ] || fail "order ${qr6##*/} is $(order_state "${qr6##*/}"), want cancelled"
+log "network trouble: QR dimmed, then live again, then cancelled"
+fi
+
+# --- 5. The customer display beside the cashier window; a refund, confirmed ------
+if section 5; then
+# A screen wide enough for both windows side by side.
+kill "$xvfb_pid"; wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
+xvfb_start "$DPY" 1700x660
+prefs=$XDG_CONFIG_HOME/fyne/io.github.qfpos/preferences.json
+mkdir -p "$(dirname "$prefs")" "$XDG_CONFIG_HOME/qfpos"
+echo '{"customer_display": true}' >"$prefs"
+echo 660x640 >"$XDG_CONFIG_HOME/qfpos/customer-display-size"
+start
+cw=$(xdotool search --name "customer display" | head -1)
+[ -n "$cw" ] || fail "no customer display window"
+xdotool windowmove "$cw" 1036 0
+sleep 0.5
+xdotool mousemove 500 300
+xdotool type --delay 60 "38.50"
+sleep 0.7
+shot "$SHOTS/gui-customer-typing.png"
+xdotool key Return
+qr7=$(wait_qr)
+sleep 1
+shot "$SHOTS/gui-customer-display.png"
+n=$(zbarimg -q --raw "$SHOTS/gui-customer-display.png" 2>/dev/null | grep -cF "$qr7" || true)
+[ "$n" = 2 ] || fail "want the QR in both windows, zbarimg read it $n times"
+curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=${qr7##*/}"
+wait_result paid
+xdotool key Return
+sleep 0.5
+xdotool windowsize "$cw" 700 600
+sleep 1
+stop
+[ "$(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")" = 700x600 ] || fail "the customer display's size was not remembered: $(cat "$XDG_CONFIG_HOME/qfpos/customer-display-size")"
+log "customer display: the amount as typed, the QR in both windows, its size remembered"
+fi
+
+# restart_xvfb WIDTHxHEIGHT — a fresh screen of that size on the same display.
+restart_xvfb() {
+  kill "$xvfb_pid"; wait "$xvfb_pid" 2>/dev/null || true; xvfb_pid=""
+  xvfb_start "$DPY" "$1"
+}
+
+# pin — enters the staff PIN 2580, setting it first if none is set yet.
+pin() {
+  if grep -qs '^pin_hash = "\$argon2id' "$XDG_CONFIG_HOME/qfpos/config.toml"; then
+    xdotool type --delay 60 "2580"; xdotool key Return
+  else
+    xdotool type --delay 60 "2580"; xdotool key Return; sleep 0.5
+    xdotool type --delay 60 "2580"; xdotool key Return
+  fi
+  sleep 2
+}
+
+# sale AMOUNT — types AMOUNT, charges, the customer pays; back to the amount.
+sale() {
+  xdotool type --delay 60 "$1"
+  xdotool key Return
+  local qr
+  qr=$(wait_qr)
+  curl -fs -o /dev/null -X POST --data "action=pay" "$qr"
+  wait_result paid
+  echo "${qr##*/}"
+}
+
+# --- 6. A partial refund by touch: keypad, then a confirmation ------------------
+if section 6; then
+restart_xvfb "$SIZE"
+mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.qfpos"
+echo '{"customer_display": false}' >"$XDG_CONFIG_HOME/fyne/io.github.qfpos/preferences.json"
+start
+no8=$(sale "38.50")
+xdotool key Return
+sleep 0.5
+click 121 54 # History
+sleep 1
+click 300 178 # the newest order
+sleep 1
+click 710 241 # Refund
+sleep 1
+pin
+for _ in 1 2 3 4 5; do click 676 463; done # backspace, on the form's keypad
+click 348 405 # 1
+click 512 463 # 0
+click 547 512 # Refund
+sleep 1
+shot "$SHOTS/gui-refund-confirm.png"
+# sandbox_refunds — the refunds the sandbox has had, as "txamt state" lines.
+sandbox_refunds() { curl -fs "$ctl/orders" | jq -r '.orders[] | select(.order_type == "refund") | "\(.txamt) \(.state)"'; }
+[ -z "$(sandbox_refunds)" ] || fail "the refund went before it was confirmed: $(sandbox_refunds)"
+xdotool key Return # confirms
+sleep 3
+xdotool key Return # the refund's message
+sleep 1
+shot "$tmp/refunded.png"
+[ "$(sandbox_refunds | cut -d' ' -f1)" = 1000 ] || fail "refunds at the sandbox: $(sandbox_refunds), want one of 1000 (HK\$10.00)"
+stop
+refunded=$("$BIN" orders --sandbox --json 2>/dev/null | jq --arg no "$no8" '[.[] | select(.out_trade_no == $no) | .refunds[]? | select(.state == "done") | .txamt] | add')
+[ "$refunded" = 1000 ] || fail "order $no8: refunded $refunded in the order file, want 1000"
+log "refund by touch: HK\$10.00 of HK\$38.50, confirmed"
+fi
+
+# --- 7. The kiosk walked as a customer: type, pay, back; staff left on History --
+# and the idle reset draws the amount screen again (compared with the first).
+if section 7; then
+restart_xvfb "$SIZE"
+start --kiosk
+shot "$tmp/kiosk-empty.png"
+# differing IMAGE — how many pixels IMAGE differs from the empty kiosk by.
+differing() { compare -metric AE -fuzz 5% "$1" "$tmp/kiosk-empty.png" null: 2>&1 || true; }
+no9=$(sale "15")
+# The paid screen goes back to a clear amount screen by itself.
+back=""
+for _ in $(seq 50); do
+  shot "$tmp/kiosk-now.png"
+  [ "$(differing "$tmp/kiosk-now.png")" -lt 200 ] && { back=1; break; }
+  sleep 0.3
+done
+[ -n "$back" ] || fail "the kiosk did not go back to the amount screen after the paid one"
+click 985 54 # Staff
+sleep 1
+pin
+click 512 297 # History
+sleep 1.5
+shot "$tmp/kiosk-history.png"
+[ "$(differing "$tmp/kiosk-history.png")" -gt 5000 ] || fail "History did not open from the staff menu"
+log "kiosk: $no9 paid; History open; waiting for the idle reset (a minute)"
+reset=""
+for _ in $(seq 45); do
+  sleep 2
+  shot "$tmp/kiosk-now.png"
+  [ "$(differing "$tmp/kiosk-now.png")" -lt 200 ] && { reset=1; break; }
+done
+if [ -z "$reset" ]; then
+  cp "$tmp/kiosk-now.png" "$SHOTS/gui-e2e-failed.png"
+  fail "the idle reset was not drawn: the kiosk still shows another screen ($SHOTS/gui-e2e-failed.png)"
+fi
+stop
+[ "$(order_state "$no9")" = "paid" ] || fail "order $no9 is $(order_state "$no9"), want paid"
+log "kiosk: the idle reset drew the amount screen"
+fi
 
 # --- 4. The kiosk in English and Traditional Chinese: amount, QR, paid ----------
 for lang in en zh-Hant; do

@@ -206,6 +206,13 @@ func (s *amountScreen) refresh() {
 		s.display.Importance = widget.MediumImportance
 	}
 	s.display.Refresh()
+	if g.customer != nil { // the customer sees it as it is typed
+		shown := s.display.Text
+		if s.input == "" {
+			shown = ""
+		}
+		g.customer.setAmount(shown)
+	}
 	v, err := g.eng.ParseAmount(s.amount())
 	hint, imp := "", widget.MediumImportance
 	switch {

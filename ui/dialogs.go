@@ -27,6 +27,7 @@ func (g *gui) message(title, text string) *msgBox {
 	m.ok.Importance = widget.HighImportance
 	m.dlg.SetButtons([]fyne.CanvasObject{m.ok})
 	g.showDialog(m.dlg)
+	g.setKeys(m.dlg, m.ok.OnTapped, m.dlg.Hide)
 	g.lastMsg = m
 	return m
 }
@@ -44,6 +45,7 @@ func (g *gui) confirm(title, text, yes, no string, onYes func()) *msgBox {
 	m.yes.Importance = widget.DangerImportance
 	m.dlg.SetButtons([]fyne.CanvasObject{m.no, m.yes})
 	g.showDialog(m.dlg)
+	g.setKeys(m.dlg, m.yes.OnTapped, m.dlg.Hide)
 	g.lastMsg = m
 	return m
 }
@@ -55,8 +57,44 @@ func (g *gui) custom(title string, content fyne.CanvasObject) *msgBox {
 	m.ok = widget.NewButton(g.tr.T("button.close"), m.dlg.Hide)
 	m.dlg.SetButtons([]fyne.CanvasObject{m.ok})
 	g.showDialog(m.dlg)
+	g.setKeys(m.dlg, m.dlg.Hide, m.dlg.Hide)
 	g.lastMsg = m
 	return m
+}
+
+// keyedDialog is what Enter and Escape do in an open dialog.
+type keyedDialog struct {
+	dlg           dialog.Dialog
+	enter, escape func()
+}
+
+// setKeys makes Enter run enter and Escape run escape while d is the top
+// dialog (nil: the key does nothing). A focused entry keeps its keys.
+func (g *gui) setKeys(d dialog.Dialog, enter, escape func()) {
+	g.keyed = append(g.keyed, keyedDialog{d, enter, escape})
+}
+
+// dialogKey handles Enter and Escape for the top open dialog, and
+// reports whether a dialog is open (its keys go no further).
+func (g *gui) dialogKey(k fyne.KeyName) bool {
+	for len(g.keyed) > 0 && !g.open[g.keyed[len(g.keyed)-1].dlg] {
+		g.keyed = g.keyed[:len(g.keyed)-1] // closed meanwhile
+	}
+	if len(g.keyed) == 0 {
+		return len(g.open) > 0
+	}
+	top := g.keyed[len(g.keyed)-1]
+	var f func()
+	switch k {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		f = top.enter
+	case fyne.KeyEscape:
+		f = top.escape
+	}
+	if f != nil {
+		f()
+	}
+	return true
 }
 
 func (g *gui) showDialog(d dialog.Dialog) {

@@ -241,7 +241,11 @@ func (s *historyScreen) fillRow(o *store.Order, row *fyne.Container) {
 	state.SetText(g.stateText(o.State))
 	state.Importance = stateImportance(o.State)
 	state.Refresh()
-	amount.SetText(formatIn(o.Currency, o.Amount))
+	if r := refunded(o); r > 0 {
+		amount.SetText(g.tr.T("history.row_refunded", formatIn(o.Currency, o.Amount), formatIn(o.Currency, r)))
+	} else {
+		amount.SetText(formatIn(o.Currency, o.Amount))
+	}
 	no.SetText(o.OutTradeNo)
 }
 
@@ -375,6 +379,19 @@ func refundable(o *store.Order) int64 {
 	return max(left, 0)
 }
 
+// refunded is what was refunded of an order, or is being refunded (a
+// refund sent whose outcome is not known yet counts: it must not be sent
+// twice).
+func refunded(o *store.Order) int64 {
+	var n int64
+	for _, r := range o.Refunds {
+		if r.State != store.RefundFailed {
+			n += r.Amount
+		}
+	}
+	return n
+}
+
 // openOrder shows one order, with Refund when some is left to refund.
 func (s *historyScreen) openOrder(outTradeNo string) {
 	g, tr := s.g, s.g.tr
@@ -427,11 +444,13 @@ func (s *historyScreen) describe(o *store.Order) string {
 
 // refundForm is the dialog that refunds all or part of an order.
 type refundForm struct {
-	amount *widget.Entry
-	msg    *widget.Label
-	ok     *widget.Button
-	dlg    *dialog.CustomDialog
-	left   int64
+	amount  *widget.Entry
+	keys    map[string]*widget.Button // the on-screen keypad
+	confirm *msgBox                   // "Refund HK$10.00 of HK$38.50?" when asked
+	msg     *widget.Label
+	ok      *widget.Button
+	dlg     *dialog.CustomDialog
+	left    int64
 }
 
 // askRefund asks how much to refund (all that is left, by default).
@@ -455,20 +474,26 @@ func (s *historyScreen) askRefund(outTradeNo string) {
 	f.amount.SetText(cur.Decimal(f.left))
 	f.msg = widget.NewLabel(tr.T("refund.left", cur.Format(f.left)))
 	f.msg.Wrapping = fyne.TextWrapWord
+	// A keypad, for a till worked by touch alone (the amount screen's).
+	dot := keyDot
+	if cur.Exponent == 0 {
+		dot = ""
+	}
+	var pad fyne.CanvasObject
+	f.keys, pad = g.keypad(func(k string) {
+		if k == keyDot && strings.Contains(f.amount.Text, ".") {
+			return
+		}
+		f.amount.SetText(typeKey(f.amount.Text, k))
+	}, "7", "8", "9", "4", "5", "6", "1", "2", "3", dot, "0", keyBack)
 	f.dlg = dialog.NewCustomWithoutButtons(tr.T("refund.title"), container.NewVBox(
 		widget.NewLabel(tr.T("detail.order", o.OutTradeNo)),
 		widget.NewForm(widget.NewFormItem(tr.T("refund.amount", cur.Code), f.amount)),
 		f.msg,
+		pad,
 	), g.win)
 	cancel := widget.NewButton(tr.T("button.cancel"), f.dlg.Hide)
-	f.ok = widget.NewButton(tr.T("refund.button"), func() {
-		g.touch()
-		amt, err := cur.Parse(f.amount.Text, f.left)
-		if err != nil {
-			f.msg.Importance = widget.DangerImportance
-			f.msg.SetText(tr.T("refund.bad_amount", cur.Format(f.left)))
-			return
-		}
+	send := func(amt int64) {
 		f.ok.Disable()
 		f.msg.Importance = widget.MediumImportance
 		f.msg.SetText(tr.T("refund.sending"))
@@ -477,10 +502,23 @@ func (s *historyScreen) askRefund(outTradeNo string) {
 			ref, err := g.eng.Refund(ctx, outTradeNo, amt)
 			g.do(func() { s.refunded(f, cur, ref, err) })
 		}()
+	}
+	f.ok = widget.NewButton(tr.T("refund.button"), func() {
+		g.touch()
+		amt, err := cur.Parse(f.amount.Text, f.left)
+		if err != nil {
+			f.msg.Importance = widget.DangerImportance
+			f.msg.SetText(tr.T("refund.bad_amount", cur.Format(f.left)))
+			return
+		}
+		// Money goes back to the customer: asked once more, with both amounts.
+		f.confirm = g.confirm(tr.T("refund.confirm_title"), tr.T("refund.confirm", cur.Format(amt), cur.Format(o.Amount)),
+			tr.T("refund.button"), tr.T("button.back"), func() { send(amt) })
 	})
 	f.ok.Importance = widget.DangerImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.ok})
 	g.showDialog(f.dlg)
+	g.setKeys(f.dlg, f.ok.OnTapped, f.dlg.Hide)
 	s.refund = f
 }
 

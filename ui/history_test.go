@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/qfpos/qfpos/store"
 )
@@ -178,8 +179,22 @@ func TestRefundWithPIN(t *testing.T) {
 	if f.msg.Text != "Type an amount up to HK$12.50." {
 		t.Fatalf("too much: %q", f.msg.Text)
 	}
-	f.amount.SetText("5")
+	// By touch: the form's keypad, then a confirmation naming both amounts,
+	// taken by Enter.
+	for _, k := range []string{keyBack, keyBack, keyBack, keyBack, keyBack, "5"} {
+		tapIn(t, f.keys[k])
+	}
+	if f.amount.Text != "5" {
+		t.Fatalf("keypad typed %q", f.amount.Text)
+	}
 	tapIn(t, f.ok)
+	if f.confirm == nil || f.confirm.text.Text != "Refund HK$5.00 of HK$12.50?" {
+		t.Fatalf("no confirmation before the refund: %+v", f.confirm)
+	}
+	if got, _ := h.st.Get(o.OutTradeNo); len(got.Refunds) != 0 {
+		t.Fatal("the refund went before it was confirmed")
+	}
+	h.key(fyne.KeyReturn)
 	h.waitFor("the refund", func() bool { return h.g.lastMsg != nil && h.g.lastMsg.title == "Refund" })
 	if !strings.HasPrefix(h.g.lastMsg.text.Text, "Refunded HK$5.00.") {
 		t.Fatalf("message = %q", h.g.lastMsg.text.Text)
@@ -190,6 +205,11 @@ func TestRefundWithPIN(t *testing.T) {
 	}
 	if !strings.Contains(s.totals.Text, "refunded HK$5.00 · net HK$7.50") {
 		t.Errorf("totals = %q", s.totals.Text)
+	}
+	row := s.list.CreateItem().(*fyne.Container)
+	s.fillRow(s.orders[0], row)
+	if a := row.Objects[2].(*widget.Label).Text; a != "HK$12.50 · refunded HK$5.00" {
+		t.Errorf("list row amount = %q", a)
 	}
 
 	// The rest, without the PIN again (staff session).
@@ -202,6 +222,7 @@ func TestRefundWithPIN(t *testing.T) {
 		t.Fatalf("left = %q", s.refund.amount.Text)
 	}
 	tapIn(t, s.refund.ok)
+	tapIn(t, s.refund.confirm.yes)
 	h.waitFor("the second refund", func() bool {
 		// Until the refund's message shows, lastMsg is the refund form
 		// (a custom dialog with no text label).

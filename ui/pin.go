@@ -141,6 +141,7 @@ func (g *gui) newPINPad(title, prompt string, onOK func(pin string)) *pinPad {
 	p.dlg.Resize(fyne.NewSize(width, 0))
 	g.track(p.dlg)
 	p.dlg.Show()
+	g.setKeys(p.dlg, p.submit, p.cancel.OnTapped)
 	g.win.Canvas().Focus(p.entry)
 	return p
 }

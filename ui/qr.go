@@ -153,7 +153,16 @@ type qrScreen struct {
 
 	expiresAt time.Time
 	total     time.Duration
+
+	code    *fyne.Container   // the QR and what lies over it
+	dim     fyne.CanvasObject // the veil (hiding the QR) and its note; in code while dimmed
+	dimNote *widget.Label
+	dimmed  bool
 }
+
+// troubleDim is how long QFPay may stay unreachable before the QR is
+// dimmed and the cashier told to look at the customer's phone.
+const troubleDim = 30 * time.Second
 
 // newQRScreen makes the QR screen; the customer display's copy
 // (customer) has no Cancel.
@@ -180,7 +189,11 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 	s.cancel = widget.NewButtonWithIcon(g.tr.T("qr.cancel"), theme.CancelIcon(), s.askCancel)
 	s.cancel.Importance = widget.DangerImportance
 	if customer {
+		// Facing the customer: no Cancel, no order number, and the
+		// instruction on one line.
 		s.cancel.Hide()
+		s.order.Hide()
+		s.scan.Wrapping = fyne.TextWrapOff
 	}
 	info := container.NewVBox(
 		s.merchant,
@@ -193,9 +206,29 @@ func newQRScreen(g *gui, customer bool) *qrScreen {
 		secondary(s.order),
 		s.cancel,
 	)
-	code := container.NewStack(s.qr, container.NewCenter(s.preparing))
-	s.content = container.New(qrLayout{}, code, info)
+	s.code = container.NewStack(s.qr, container.NewCenter(s.preparing))
+	s.dimNote = widget.NewLabelWithStyle(g.tr.T("qr.dimmed"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.dimNote.Wrapping = fyne.TextWrapWord
+	s.dimNote.Importance = widget.DangerImportance
+	// Opaque: a faint QR is still read by a phone (and by zbarimg).
+	veil := canvas.NewRectangle(color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff})
+	s.dim = container.NewStack(veil, container.NewCenter(container.NewPadded(s.dimNote)))
+	s.content = container.New(qrLayout{}, s.code, info)
 	return s
+}
+
+// setDimmed veils the QR (no new customer scans it) and says why, or
+// lifts the veil. The veil is in the tree only while it shows.
+func (s *qrScreen) setDimmed(on bool) {
+	if on == s.dimmed {
+		return
+	}
+	s.dimmed = on
+	if on {
+		s.code.Add(s.dim)
+	} else {
+		s.code.Remove(s.dim)
+	}
 }
 
 // newOrderLabel is the line with the order number under the QR and on
@@ -227,6 +260,7 @@ func scanInOtherLanguages(lang string) string {
 // start shows a new sale before QFPay has answered: no QR yet.
 func (s *qrScreen) start(amount string, total time.Duration) {
 	s.qr.SetContent("")
+	s.setDimmed(false)
 	s.preparing.Start()
 	s.preparing.Show()
 	s.amount.SetText(amount)
@@ -241,9 +275,22 @@ func (s *qrScreen) start(amount string, total time.Duration) {
 	s.cancel.SetText(s.g.tr.T("qr.cancel"))
 }
 
-// apply shows one event of the sale.
+// apply shows one event of the sale. After troubleDim of failed checks
+// (gui.troubleSince) the QR is dimmed and the cashier told what to do,
+// as Chinese terminals do: the customer's phone decides.
 func (s *qrScreen) apply(ev checkout.Event, cancelling bool) {
 	tr := s.g.tr
+	long := s.g.troubleLong()
+	s.setDimmed(long && s.qr.content != "")
+	if long {
+		s.preparing.Stop()
+		s.preparing.Hide()
+		if s.customer {
+			s.setStatus(tr.T("qr.trouble_customer"), widget.WarningImportance)
+		} else {
+			s.setStatus(tr.T("qr.trouble_advice"), widget.DangerImportance)
+		}
+	}
 	if ev.QRCode != "" && ev.State == store.StateAwaiting {
 		content := ev.QRCode
 		if s.g.d.QRFor != nil {
@@ -263,6 +310,7 @@ func (s *qrScreen) apply(ev checkout.Event, cancelling bool) {
 		s.order.SetText(tr.T("qr.order", ev.OutTradeNo))
 	}
 	switch {
+	case long:
 	case cancelling:
 		s.setStatus(s.words("qr.cancelling"), widget.WarningImportance)
 	case ev.Trouble != nil:

@@ -30,7 +30,7 @@ func (g *gui) charge() {
 	goods := strings.TrimSpace(g.amount.item.Text)
 	g.amount.starting = true
 	g.saleSeq++
-	g.cancelling, g.lastEvent = false, checkout.Event{}
+	g.cancelling, g.lastEvent, g.troubleSince = false, checkout.Event{}, time.Time{}
 	total := g.eng.Settings().Expiry
 	for _, q := range g.qrScreens() {
 		q.start(g.cur.Format(amt), total)
@@ -121,7 +121,11 @@ func (g *gui) countdown(sale *checkout.Sale, seq int) {
 		case <-t.C:
 			g.do(func() {
 				if seq == g.saleSeq && g.sale != nil {
+					long := g.troubleLong()
 					for _, q := range g.qrScreens() {
+						if long && !q.dimmed && q.qr.content != "" {
+							q.apply(g.lastEvent, g.cancelling) // the trouble has lasted: dim
+						}
 						q.tick(g.d.Now())
 					}
 				}
@@ -136,6 +140,14 @@ func (g *gui) onEvent(seq int, ev checkout.Event) {
 		return // a sale that is over
 	}
 	g.lastEvent = ev
+	switch {
+	case ev.Trouble != nil:
+		if g.troubleSince.IsZero() {
+			g.troubleSince = g.d.Now()
+		}
+	case !ev.Checking:
+		g.troubleSince = time.Time{} // QFPay answered
+	}
 	if ev.Final {
 		g.finish(ev)
 		return
@@ -161,6 +173,12 @@ func (g *gui) cancelSale() {
 	for _, q := range g.qrScreens() {
 		q.apply(g.lastEvent, true)
 	}
+}
+
+// troubleLong reports whether QFPay has failed to answer the sale's
+// checks for troubleDim or more.
+func (g *gui) troubleLong() bool {
+	return !g.troubleSince.IsZero() && g.d.Now().Sub(g.troubleSince) >= troubleDim
 }
 
 // finish shows the result of a sale that is over.
@@ -191,8 +209,18 @@ func (g *gui) finish(ev checkout.Event) {
 }
 
 // showResult shows the result of an order and, unless the outcome is
-// unknown, goes back to a new sale after a while.
-func (g *gui) showResult(o *store.Order, state store.State) {
+// unknown or the result was reached after an unknown one (stay: the
+// cashier may have looked away while it was checked), goes back to a new
+// sale after a while.
+func (g *gui) showResult(o *store.Order, state store.State) { g.showResultStay(o, state, false) }
+
+// showResultAfterUnknown shows a result reached after an unknown one: it
+// stays until someone taps it.
+func (g *gui) showResultAfterUnknown(o *store.Order, state store.State) {
+	g.showResultStay(o, state, true)
+}
+
+func (g *gui) showResultStay(o *store.Order, state store.State, stay bool) {
 	amount := g.cur.Format(o.Amount)
 	for _, r := range g.resultScreens() {
 		r.show(o, state, amount)
@@ -202,8 +230,8 @@ func (g *gui) showResult(o *store.Order, state store.State) {
 		g.customer.show(screenResult)
 	}
 	g.resultSeq++
-	if state == store.StateUnknown {
-		return // stays until someone has read it, or it is settled
+	if state == store.StateUnknown || stay {
+		return // stays until someone has read it (or, unknown, it is settled)
 	}
 	seq := g.resultSeq
 	time.AfterFunc(g.d.ResultDelay, func() {
@@ -269,7 +297,7 @@ func (g *gui) watchUnknown(outTradeNo string) {
 			g.do(func() {
 				g.unknownWatch = removeString(g.unknownWatch, outTradeNo)
 				if g.screen == screenResult && g.result.outTradeNo == outTradeNo && g.sale == nil {
-					g.showResult(o, o.State)
+					g.showResultAfterUnknown(o, o.State)
 					if o.State == store.StatePaid {
 						g.paid(o)
 					}

@@ -108,13 +108,21 @@ func TestSaleCancelWithConfirmation(t *testing.T) {
 		t.Fatal("Keep waiting cancelled the sale")
 	}
 
-	h.key(fyne.KeyEscape) // Escape asks too, once
+	h.key(fyne.KeyEscape) // Escape asks too; a second Escape dismisses it
 	c = h.g.qr.confirm
-	h.key(fyne.KeyEscape)
-	if h.g.qr.confirm != c || len(h.g.open) != 1 {
-		t.Fatalf("Escape twice: %d dialogs open", len(h.g.open))
+	if c == nil || len(h.g.open) != 1 {
+		t.Fatalf("Escape: %d dialogs open", len(h.g.open))
 	}
-	tapIn(t, c.yes)
+	h.key(fyne.KeyEscape)
+	if len(h.g.open) != 0 || h.g.sale == nil || h.g.qr.cancel.Disabled() {
+		t.Fatalf("Escape in the confirmation: %d dialogs open, sale %v", len(h.g.open), h.g.sale)
+	}
+	tapIn(t, h.g.qr.cancel)
+	c = h.g.qr.confirm
+	h.key(fyne.KeyEnter) // Enter confirms
+	if len(h.g.open) != 0 {
+		t.Fatalf("Enter in the confirmation: %d dialogs open", len(h.g.open))
+	}
 	if !h.g.qr.cancel.Disabled() || h.g.qr.status.Text != "Cancelling — checking with QFPay…" {
 		t.Errorf("while cancelling: cancel disabled %v, status %q", h.g.qr.cancel.Disabled(), h.g.qr.status.Text)
 	}

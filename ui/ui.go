@@ -183,6 +183,9 @@ func Run(ctx context.Context, a *qfapp.App) error {
 	if stopped != nil {
 		stopped() // Fyne's own stop hook (saves the preferences), see detachStopHook
 	}
+	// Fyne quits on SIGTERM by itself, maybe before a function handed to
+	// do runs: the display's size is saved once the loop is over.
+	g.rememberCustomerSize()
 	g.shutdown(time.Until(wd.arm().Add(shutdownBudget)))
 	return nil
 }
@@ -236,6 +239,9 @@ type gui struct {
 	saleSeq    int            // bumps with every sale; stale events are dropped
 	cancelling bool
 	lastEvent  checkout.Event
+	// troubleSince is when QFPay stopped answering the sale's checks, zero
+	// while it answers (see troubleLong).
+	troubleSince time.Time
 
 	resultSeq     int       // bumps with every result shown, for its timer
 	lastActivity  time.Time // for the kiosk's idle timeout
@@ -245,6 +251,7 @@ type gui struct {
 	pin           *pinPad                // the PIN dialog when open
 	lastMsg       *msgBox                // the last message dialog
 	open          map[dialog.Dialog]bool // every dialog shown and not closed yet
+	keyed         []keyedDialog          // dialogs' Enter and Escape, the top one last
 	closing       bool                   // quit asked while a sale runs
 	stopIdle      func()                 // stops the kiosk idle watcher
 	unknownWatch  []string               // out_trade_nos being re-checked
@@ -346,6 +353,11 @@ func (g *gui) show(name string) {
 	g.screen = name
 	g.body.Objects = []fyne.CanvasObject{c}
 	g.body.Refresh()
+	// Container.Refresh finds its canvas through Fyne's object cache, whose
+	// entries expire (a minute) and are dropped on a repaint: a kiosk left on
+	// History went back to the amount screen unseen, nothing else asking
+	// for a frame. The window's canvas is asked directly.
+	g.win.Canvas().Refresh(g.body)
 	g.win.Canvas().Unfocus()
 	g.nav.update()
 	g.touch()
@@ -387,7 +399,7 @@ func (g *gui) busy() bool { return g.sale != nil }
 // typedRune is the physical keyboard when no entry has the focus.
 func (g *gui) typedRune(r rune) {
 	g.touch()
-	if g.screen == screenAmount {
+	if g.screen == screenAmount && len(g.open) == 0 { // not behind a dialog
 		switch {
 		case r >= '0' && r <= '9':
 			g.amount.press(string(r))
@@ -400,6 +412,9 @@ func (g *gui) typedRune(r rune) {
 // typedKey handles Enter, Backspace, Delete and Escape.
 func (g *gui) typedKey(e *fyne.KeyEvent) {
 	g.touch()
+	if g.dialogKey(e.Name) {
+		return
+	}
 	switch g.screen {
 	case screenAmount:
 		switch e.Name {
@@ -426,6 +441,7 @@ func (g *gui) typedKey(e *fyne.KeyEvent) {
 // cancelled properly first, and a kiosk wants the PIN.
 func (g *gui) closeRequested() {
 	quit := func() {
+		g.rememberCustomerSize()
 		if g.sale != nil {
 			g.closing = true
 			g.sale.Cancel()
@@ -621,6 +637,10 @@ func newNavBar(g *gui) *navBar {
 		if on != (g.customer != nil) {
 			g.setCustomerDisplay(on)
 		}
+		// The box keeps no focus: typed digits go to the amount again,
+		// in this window rather than the display just opened.
+		g.win.Canvas().Unfocus()
+		g.win.RequestFocus()
 	})
 	n.customer.Checked = g.customer != nil
 	n.content = container.NewBorder(nil, nil, container.NewHBox(n.sale, n.history, n.settings, n.customer), nil, secondary(n.mode))
