@@ -147,6 +147,10 @@ func (c *Config) valueOf(key string) string {
 		return b(c.Voice)
 	case "voice_volume":
 		return strconv.Itoa(c.VoiceVolume)
+	case "api_listen":
+		return c.APIListen
+	case "api_lan_listen":
+		return c.APILANListen
 	}
 	return "?" // a setting without a case here (TestEffectiveCoversEverySetting)
 }
