@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/qfpos/qfpos/checkout"
 	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/escpos"
 	"github.com/qfpos/qfpos/receipt"
@@ -55,4 +57,16 @@ func SaleReceipt(cfg *config.Config, o *store.Order, refundNo string, merchantCo
 		return nil, fmt.Errorf("order %s is %s, not paid: it has no receipt", o.OutTradeNo, o.State)
 	}
 	return receipt.Sale(o, opts), nil
+}
+
+// DayReceipt lays out the end-of-day report of the day that holds day.
+func DayReceipt(cfg *config.Config, st *store.Store, day, now time.Time) (*receipt.Receipt, error) {
+	from, to := checkout.DayBounds(day, cfg.Location())
+	totals, err := st.Totals(from, to)
+	if err != nil {
+		return nil, err
+	}
+	opts := ReceiptOptions(cfg)
+	opts.MerchantCopy = true
+	return receipt.DayReport(from, totals, now, opts), nil
 }

@@ -8,26 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qfpos/qfpos/app"
-	"github.com/qfpos/qfpos/checkout"
-	"github.com/qfpos/qfpos/config"
 	"github.com/qfpos/qfpos/receipt"
 	"github.com/qfpos/qfpos/store"
 )
 
 func init() {
 	extraCommands = append(extraCommands, newPrintCmd)
-}
-
-// DayReceipt lays out the end-of-day report of the day that holds day.
-func DayReceipt(cfg *config.Config, st *store.Store, day, now time.Time) (*receipt.Receipt, error) {
-	from, to := checkout.DayBounds(day, cfg.Location())
-	totals, err := st.Totals(from, to)
-	if err != nil {
-		return nil, err
-	}
-	opts := app.ReceiptOptions(cfg)
-	opts.MerchantCopy = true
-	return receipt.DayReport(from, totals, now, opts), nil
 }
 
 func newPrintCmd(g *globals) *cobra.Command {
@@ -60,7 +46,7 @@ when given the refund's out_trade_no, or with --report the end-of-day report
 				if err != nil {
 					return usageError("--report: %v", err)
 				}
-				if r, err = DayReceipt(cfg, st, d, time.Now()); err != nil {
+				if r, err = app.DayReceipt(cfg, st, d, time.Now()); err != nil {
 					return err
 				}
 			} else {

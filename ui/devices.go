@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -324,3 +325,60 @@ func (d *devicesSection) fail(text string) {
 
 // speakFunc says a phrase aloud (voice.Speak); Deps.Speak replaces it.
 type speakFunc = func(ctx context.Context, text, lang string, volume int) error
+
+// refundReceiptButton is the order detail's button that prints the
+// receipt of the order's latest refund that went through; hidden when
+// there is none or no printer is set up.
+func (g *gui) refundReceiptButton(o *store.Order) *widget.Button {
+	b := widget.NewButtonWithIcon(g.tr.T("receipt.refund"), theme.DocumentPrintIcon(), nil)
+	no := ""
+	for _, r := range o.Refunds {
+		if r.State == store.RefundDone {
+			no = r.OutTradeNo
+		}
+	}
+	b.OnTapped = func() { g.printRefund(o, no, b) }
+	if no == "" || g.cfg.Printer == "" {
+		b.Hide()
+	}
+	return b
+}
+
+// printRefund prints the receipt of refund no of order o (button b, if
+// any, is disabled meanwhile); a failure is said in a dialog, and the
+// refund stands whatever the printer does.
+func (g *gui) printRefund(o *store.Order, no string, b *widget.Button) {
+	rc, err := qfapp.SaleReceipt(g.cfg, o, no, false)
+	if err != nil {
+		g.message(g.tr.T("error.title"), err.Error())
+		return
+	}
+	if b != nil {
+		b.Disable()
+	}
+	g.printJob(rc, func(err error) {
+		if b != nil {
+			b.Enable()
+		}
+		if err != nil {
+			g.d.Log.Warn("refund receipt did not print", "refund", no, "err", err)
+			g.message(g.tr.T("receipt.failed_title"), g.tr.T("receipt.failed", err.Error()))
+		}
+	})
+}
+
+// printDay prints the end-of-day report of the day that holds day.
+func (g *gui) printDay(day time.Time, b *widget.Button) {
+	rc, err := qfapp.DayReceipt(g.cfg, g.eng.Store(), day, g.d.Now())
+	if err != nil {
+		g.message(g.tr.T("error.title"), err.Error())
+		return
+	}
+	b.Disable()
+	g.printJob(rc, func(err error) {
+		b.Enable()
+		if err != nil {
+			g.message(g.tr.T("receipt.failed_title"), g.tr.T("receipt.failed", err.Error()))
+		}
+	})
+}

@@ -75,3 +75,69 @@ func TestReceiptDidNotPrintThenRetry(t *testing.T) {
 		t.Errorf("screen %s", h.g.screen)
 	}
 }
+
+// TestRefundAndDayReceipts: with auto-print on, a refund made in History
+// prints its refund receipt; the order's detail can print it again, and
+// History prints the day report.
+func TestRefundAndDayReceipts(t *testing.T) {
+	h := newHarness(t, opts{})
+	printer, err := virtual.Start(escpos.CodepageBig5, virtual.Normal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer printer.Close()
+	h.g.cfg.Printer, h.g.cfg.PrinterAuto = printer.Target(), true
+	h.typeAmount("12.50")
+	o := h.chargeAndWaitQR()
+	if err := h.srv.Pay(o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	h.waitResult()
+	if _, err := printer.Job(5 * time.Second); err != nil { // the sale's receipt
+		t.Fatal(err)
+	}
+	tapIn(t, h.g.result.done)
+	h.g.staffUntil = h.g.d.Now().Add(time.Minute) // PIN entered
+	setPINHash(t, h, "2468")
+	tapIn(t, h.g.nav.history)
+	s := h.g.history
+	if !s.printDay.Visible() {
+		t.Fatal("no day report button with a printer set up")
+	}
+	s.openOrder(o.OutTradeNo)
+	if s.detail == nil {
+		t.Fatal("no order detail")
+	}
+	tapIn(t, s.detail.refund)
+	h.waitFor("the refund form", func() bool { return s.refund != nil })
+	s.refund.amount.SetText("2.50")
+	tapIn(t, s.refund.ok)
+	tapIn(t, s.refund.confirm.yes)
+	h.waitFor("the refund", func() bool {
+		m := h.g.lastMsg
+		return m != nil && m.title == "Refund" && m.text != nil && strings.HasPrefix(m.text.Text, "Refunded HK$2.50")
+	})
+	job, err := printer.Job(10 * time.Second)
+	if err != nil {
+		t.Fatalf("no refund receipt: %v", err)
+	}
+	if txt := virtual.Text(job.Items); !strings.Contains(txt, "HK$2.50") || !strings.Contains(strings.ToUpper(txt), "REFUND") {
+		t.Errorf("refund receipt:\n%s", txt)
+	}
+	s.openOrder(o.OutTradeNo)
+	if !s.detail.printRefund.Visible() || s.detail.printRefund.Text != "Print refund receipt" {
+		t.Fatalf("refund receipt button %q visible %v", s.detail.printRefund.Text, s.detail.printRefund.Visible())
+	}
+	tapIn(t, s.detail.printRefund)
+	if _, err := printer.Job(10 * time.Second); err != nil {
+		t.Fatalf("no reprinted refund receipt: %v", err)
+	}
+	tapIn(t, s.printDay)
+	job, err = printer.Job(10 * time.Second)
+	if err != nil {
+		t.Fatalf("no day report: %v", err)
+	}
+	if txt := virtual.Text(job.Items); !strings.Contains(txt, "HK$12.50") {
+		t.Errorf("day report:\n%s", txt)
+	}
+}

@@ -39,6 +39,7 @@ type historyScreen struct {
 	totals   *widget.Label
 	chart    *hourChart
 	export   *widget.Button
+	printDay *widget.Button // the day report on the receipt printer, when one is set up
 	content  fyne.CanvasObject
 
 	orders  []*store.Order
@@ -67,6 +68,8 @@ func newHistoryScreen(g *gui) *historyScreen {
 		}
 	}
 	s.export = widget.NewButtonWithIcon(tr.T("history.export"), theme.DownloadIcon(), s.askExport)
+	s.printDay = widget.NewButtonWithIcon(tr.T("receipt.day"), theme.DocumentPrintIcon(), nil)
+	s.printDay.OnTapped = func() { g.printDay(s.day, s.printDay) }
 	s.list = widget.NewList(
 		func() int { return len(s.orders) },
 		func() fyne.CanvasObject {
@@ -96,7 +99,7 @@ func newHistoryScreen(g *gui) *historyScreen {
 	s.totals = widget.NewLabel("")
 	s.totals.Wrapping = fyne.TextWrapWord
 	s.chart = newHourChart()
-	top := container.NewBorder(nil, nil, container.NewHBox(s.prev, s.today, s.next), s.export, s.search)
+	top := container.NewBorder(nil, nil, container.NewHBox(s.prev, s.today, s.next), container.NewHBox(s.printDay, s.export), s.search)
 	orders := container.NewBorder(s.dayLabel, s.more, nil, nil, container.NewStack(s.list, s.empty))
 	totalsTitle := widget.NewLabelWithStyle(tr.T("history.totals"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	chartTitle := widget.NewLabelWithStyle(tr.T("history.by_hour"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -127,6 +130,11 @@ func (s *historyScreen) setDay(day time.Time) {
 // reload reads the first page of orders, the totals and the chart.
 func (s *historyScreen) reload() {
 	g, tr := s.g, s.g.tr
+	if g.cfg.Printer == "" { // Settings may have set one up since
+		s.printDay.Hide()
+	} else {
+		s.printDay.Show()
+	}
 	if s.day.IsZero() {
 		s.day, _ = checkout.DayBounds(g.d.Now(), s.loc())
 	}
@@ -360,9 +368,10 @@ func (s *historyScreen) exporter() func(io.Writer) error {
 
 // orderDetail is the dialog of one order.
 type orderDetail struct {
-	text   *widget.Label
-	refund *widget.Button
-	box    *msgBox
+	text        *widget.Label
+	refund      *widget.Button
+	printRefund *widget.Button // the latest refund's receipt
+	box         *msgBox
 }
 
 // refundable is what is left to refund of an order.
@@ -408,10 +417,11 @@ func (s *historyScreen) openOrder(outTradeNo string) {
 		g.requirePIN(func() { s.askRefund(outTradeNo) })
 	})
 	d.refund.Importance = widget.DangerImportance
+	d.printRefund = g.refundReceiptButton(o)
 	if refundable(o) == 0 {
 		d.refund.Hide()
 	}
-	d.box = g.custom(tr.T("history.order"), container.NewVBox(d.text, container.NewHBox(layout.NewSpacer(), g.reprintButton(o), d.refund)))
+	d.box = g.custom(tr.T("history.order"), container.NewVBox(d.text, container.NewHBox(layout.NewSpacer(), g.reprintButton(o), d.printRefund, d.refund)))
 	s.detail = d
 }
 
@@ -451,6 +461,7 @@ type refundForm struct {
 	ok      *widget.Button
 	dlg     *dialog.CustomDialog
 	left    int64
+	no      string // the order refunded
 }
 
 // askRefund asks how much to refund (all that is left, by default).
@@ -469,7 +480,7 @@ func (s *historyScreen) askRefund(outTradeNo string) {
 	if s.detail != nil {
 		s.detail.box.dlg.Hide()
 	}
-	f := &refundForm{left: refundable(o)}
+	f := &refundForm{left: refundable(o), no: outTradeNo}
 	f.amount = widget.NewEntry()
 	f.amount.SetText(cur.Decimal(f.left))
 	f.msg = widget.NewLabel(tr.T("refund.left", cur.Format(f.left)))
@@ -530,6 +541,11 @@ func (s *historyScreen) refunded(f *refundForm, cur money.Currency, ref store.Re
 	switch {
 	case err == nil:
 		g.message(tr.T("refund.title"), tr.T("refund.done", cur.Format(ref.Amount), ref.SysSN))
+		if g.cfg.Printer != "" && g.cfg.PrinterAuto { // as after a paid sale
+			if o, gerr := g.eng.Store().Get(f.no); gerr == nil {
+				g.printRefund(o, ref.OutTradeNo, nil)
+			}
+		}
 	case errors.Is(err, checkout.ErrRefundTooMuch) || errors.Is(err, checkout.ErrNotRefundable):
 		g.message(tr.T("refund.title"), tr.T("refund.refused", err.Error()))
 	case ref.State == store.RefundFailed:
