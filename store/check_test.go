@@ -14,19 +14,7 @@ import (
 // SIGBUS, no panic, and not a byte written.
 func TestOpenDamaged(t *testing.T) {
 	// A real file with orders, big enough to have pages past the first few.
-	src := filepath.Join(t.TempDir(), "orders.db")
-	s, err := Open(src, WithIdentity(Sandbox(), Identity{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 300 {
-		mustCreate(t, s, newOrder(fmt.Sprintf("o%04d", i), t0.Add(time.Duration(i)*time.Minute)))
-	}
-	s.Close()
-	good, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, good := filledFile(t)
 	// The pages in use end at the header's high-water mark; bbolt keeps
 	// some room after it.
 	f, err := os.Open(src)
@@ -128,19 +116,7 @@ func TestOpenEmptyFile(t *testing.T) {
 // bbolt then does with the broken pages — panic, or fault on the mapped
 // file — comes back as ErrDamaged from Open or the read, never a crash.
 func TestDamagedInTheMiddle(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "orders.db")
-	s, err := Open(src, WithIdentity(Sandbox(), Identity{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 300 {
-		mustCreate(t, s, newOrder(fmt.Sprintf("o%04d", i), t0.Add(time.Duration(i)*time.Minute)))
-	}
-	s.Close()
-	good, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, good := filledFile(t)
 	ps := os.Getpagesize()
 	for _, fill := range []byte{0x00, 0xff, 0x5a} {
 		bad := append([]byte(nil), good...)
@@ -170,4 +146,24 @@ func TestDamagedInTheMiddle(t *testing.T) {
 			t.Errorf("fill %#x: error of more than one line: %q", fill, err)
 		}
 	}
+}
+
+// filledFile is a real sandbox order file with 300 orders, big enough to
+// have pages past the first few: its path and its bytes.
+func filledFile(t *testing.T) (string, []byte) {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "orders.db")
+	s, err := Open(src, WithIdentity(Sandbox(), Identity{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		mustCreate(t, s, newOrder(fmt.Sprintf("o%04d", i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	s.Close()
+	good, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, good
 }
