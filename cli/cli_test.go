@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qfpos/qfpos/cli"
+	"github.com/qfpos/qfpos/internal/testrig"
 	"github.com/qfpos/qfpos/payment/sandbox"
 	"github.com/qfpos/qfpos/store"
 )
@@ -38,20 +39,12 @@ func qfpos(env map[string]string, args ...string) run {
 // setup points qfpos at a standalone sandbox, as a kiosk integrator would.
 func setup(t *testing.T) (*sandbox.Server, map[string]string) {
 	t.Helper()
-	srv, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := testrig.Sandbox(t, sandbox.Config{}) // in QFPay's zone, as the real one
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
-	return srv, map[string]string{
-		"QFPAY_BASE_URL":   srv.URL(),
-		"QFPAY_APP_CODE":   sandbox.DefaultAppCode,
-		"QFPAY_CLIENT_KEY": sandbox.DefaultClientKey,
-		"QFPOS_DB":         filepath.Join(dir, "orders.db"),
-		"QFPOS_TIMEZONE":   "Asia/Hong_Kong",
-	}
+	env := testrig.Env(srv, sandbox.DefaultAppCode, sandbox.DefaultClientKey, filepath.Join(dir, "orders.db"))
+	env["QFPOS_TIMEZONE"] = "Asia/Hong_Kong"
+	return srv, env
 }
 
 func TestBadInputSendsAndStoresNothing(t *testing.T) {

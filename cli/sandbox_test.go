@@ -18,6 +18,7 @@ import (
 
 	"github.com/qfpos/qfpos/cli"
 	"github.com/qfpos/qfpos/config"
+	"github.com/qfpos/qfpos/internal/testrig"
 	"github.com/qfpos/qfpos/payment"
 	"github.com/qfpos/qfpos/payment/sandbox"
 )
@@ -34,12 +35,10 @@ const (
 func setupKey(t *testing.T) (*sandbox.Server, map[string]string) {
 	t.Helper()
 	_, env := setup(t)
-	srv, err := sandbox.Start("127.0.0.1:0", sandbox.Config{AppCode: testAppCode, ClientKey: testClientKey})
-	if err != nil {
-		t.Fatal(err)
+	srv := testrig.Sandbox(t, sandbox.Config{AppCode: testAppCode, ClientKey: testClientKey})
+	for k, v := range testrig.Env(srv, testAppCode, testClientKey, env["QFPOS_DB"]) {
+		env[k] = v
 	}
-	t.Cleanup(func() { srv.Close() })
-	env["QFPAY_BASE_URL"], env["QFPAY_APP_CODE"], env["QFPAY_CLIENT_KEY"] = srv.URL(), testAppCode, testClientKey
 	return srv, env
 }
 

@@ -51,11 +51,7 @@ func New(t testing.TB, o Options) *Rig {
 	if o.Sandbox.Location == nil {
 		o.Sandbox.Location = time.UTC
 	}
-	srv, err := sandbox.Start("127.0.0.1:0", o.Sandbox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := Sandbox(t, o.Sandbox)
 	app, key := sandbox.DefaultAppCode, sandbox.DefaultClientKey
 	if o.Sandbox.AppCode != "" {
 		app, key = o.Sandbox.AppCode, o.Sandbox.ClientKey
@@ -88,4 +84,28 @@ func New(t testing.TB, o Options) *Rig {
 		o.Settings(&s)
 	}
 	return &Rig{Sandbox: srv, Client: client, Store: st, Engine: checkout.New(client, st, s), Settings: s, DB: db}
+}
+
+// Sandbox starts a sandbox alone on loopback, for tests that drive qfpos
+// as another program would, through its base URL (cli); t's cleanup
+// closes it. New starts its sandbox with it too.
+func Sandbox(t testing.TB, cfg sandbox.Config) *sandbox.Server {
+	t.Helper()
+	srv, err := sandbox.Start("127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// Env is the environment that points a qfpos at srv, signing with app and
+// key, with its order file at db.
+func Env(srv *sandbox.Server, app, key, db string) map[string]string {
+	return map[string]string{
+		"QFPAY_BASE_URL":   srv.URL(),
+		"QFPAY_APP_CODE":   app,
+		"QFPAY_CLIENT_KEY": key,
+		"QFPOS_DB":         db,
+	}
 }
