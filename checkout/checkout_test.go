@@ -34,9 +34,6 @@ type rig struct {
 	clock  *shiftClock
 }
 
-// fastPoll keeps tests quick; the schedule's shape is the real one.
-var fastPoll = testrig.FastPoll
-
 func newRig(t *testing.T, tweak func(*checkout.Settings)) *rig {
 	t.Helper()
 	clock := &shiftClock{}

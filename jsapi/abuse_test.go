@@ -62,7 +62,7 @@ func TestCallbackFlood(t *testing.T) {
 	// Meanwhile another sale's customer pays in WeChat.
 	ph := newPhone(t, wechatUA)
 	resp, body := ph.get(r.pages.OrderURL(qrB.OutTradeNo))
-	resp, body = ph.pressOnDirect(resp, body, "pay")
+	_, body = ph.pressOnDirect(resp, body, "pay")
 	mustContain(t, "sale B's result page", body, "Paid")
 	if final := waitFinal(t, saleB, 10*time.Second); final.State != store.StatePaid || final.PaidOutTradeNo == "" {
 		t.Errorf("sale B final = %+v", final)

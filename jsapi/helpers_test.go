@@ -89,8 +89,6 @@ type rig struct {
 	web    *httptest.Server
 }
 
-var fastPoll = checkout.Poll{Fast: 15 * time.Millisecond, Slow: 30 * time.Millisecond, FastFor: time.Second, Jitter: 0.2, MaxBackoff: 100 * time.Millisecond}
-
 // newRig starts the sandbox, an engine on it and the pages on their own
 // server, whose URL is the public URL.
 func newRig(t *testing.T, tweak func(*checkout.Settings), cfg jsapi.Config) *rig {

@@ -118,7 +118,9 @@ func TestSaleCancelWithConfirmation(t *testing.T) {
 		t.Fatalf("Escape in the confirmation: %d dialogs open, sale %v", len(h.g.open), h.g.sale)
 	}
 	tapIn(t, h.g.qr.cancel)
-	c = h.g.qr.confirm
+	if c = h.g.qr.confirm; c == nil {
+		t.Fatal("Cancel opened no confirmation")
+	}
 	h.key(fyne.KeyEnter) // Enter confirms
 	if len(h.g.open) != 0 {
 		t.Fatalf("Enter in the confirmation: %d dialogs open", len(h.g.open))
