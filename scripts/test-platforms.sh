@@ -42,10 +42,8 @@ start_sandbox() {
   ctl=http://127.0.0.1:$port/sandbox/control
   for _ in $(seq 100); do curl -fs "$ctl/orders" >/dev/null && break; sleep 0.1; done
   curl -fs "$ctl/orders" >/dev/null || { cat "$tmp/sandbox.log" >&2; fail "sandbox did not start"; }
-  QFPAY_BASE_URL=$(sed -n 's/^ *QFPAY_BASE_URL=//p' "$tmp/sandbox.log")
-  QFPAY_APP_CODE=$(sed -n 's/^ *QFPAY_APP_CODE=//p' "$tmp/sandbox.log")
-  QFPAY_CLIENT_KEY=$(sed -n 's/^ *QFPAY_CLIENT_KEY=//p' "$tmp/sandbox.log")
-  export QFPAY_BASE_URL QFPAY_APP_CODE QFPAY_CLIENT_KEY
+  # The banner's settings are export lines meant to be pasted into a shell: so they are here.
+  eval "$(grep -E '^export QFPAY_(BASE_URL|APP_CODE|CLIENT_KEY)=' "$tmp/sandbox.log" | tr -d '\r')"
   [ -n "$QFPAY_APP_CODE" ] && [ -n "$QFPAY_CLIENT_KEY" ] || fail "sandbox banner: no credentials"
 }
 
