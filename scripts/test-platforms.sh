@@ -64,8 +64,11 @@ sale() {
   [ -n "$no" ] || { cat "$tmp/$name-pay.err" >&2; fail "$name: pay created no order at the sandbox"; }
   curl -fs -o /dev/null -X POST "$ctl/pay?out_trade_no=$no" || fail "$name: control API pay"
   wait "$pay_pid" || { cat "$tmp/$name-pay.err" >&2; fail "$name: pay exited $?"; }
-  [ "$(jq -r .status "$tmp/$name-pay.json")" = paid ] || { cat "$tmp/$name-pay.json" >&2; fail "$name: pay did not end paid"; }
-  [ "$(jq -r .out_trade_no "$tmp/$name-pay.json")" = "$no" ] || fail "$name: pay reported another order"
+  # --json streams one object a line (qr, progress…); the result is the last.
+  grep -q '"event":"qr"' "$tmp/$name-pay.json" || { cat "$tmp/$name-pay.json" >&2; fail "$name: pay printed no qr line"; }
+  tail -n 1 "$tmp/$name-pay.json" | tr -d '\r' >"$tmp/$name-result.json"
+  [ "$(jq -r .status "$tmp/$name-result.json")" = paid ] || { cat "$tmp/$name-pay.json" >&2; fail "$name: pay did not end paid"; }
+  [ "$(jq -r .out_trade_no "$tmp/$name-result.json")" = "$no" ] || fail "$name: pay reported another order"
   "$@" orders --json >"$tmp/$name-orders.json" 2>"$tmp/$name-orders.err" || { cat "$tmp/$name-orders.err" >&2; fail "$name: orders"; }
   [ "$(jq -r --arg no "$no" '.[] | select(.out_trade_no == $no) | .state' "$tmp/$name-orders.json")" = paid ] ||
     { cat "$tmp/$name-orders.json" >&2; fail "$name: orders does not show $no paid"; }
@@ -88,7 +91,7 @@ ctrl_c() {
   sleep 1 # its handler is set before the order is created; let it reach the wait
   kill -INT "$pay_pid"
   wait "$pay_pid" && fail "$name: pay exited 0 after Ctrl-C" || true
-  [ "$(jq -r .status "$tmp/$name-int.json")" = cancelled ] || { cat "$tmp/$name-int.json" "$tmp/$name-int.err" >&2; fail "$name: Ctrl-C did not cancel"; }
+  [ "$(tail -n 1 "$tmp/$name-int.json" | tr -d '\r' | jq -r .status)" = cancelled ] || { cat "$tmp/$name-int.json" "$tmp/$name-int.err" >&2; fail "$name: Ctrl-C did not cancel"; }
   [ "$(curl -fs "$ctl/orders" | jq -r --arg no "$no" '.orders[] | select(.out_trade_no == $no) | .state')" = closed ] ||
     fail "$name: the order is not closed at the sandbox after Ctrl-C"
   log "$name: Ctrl-C cancelled $no and closed it at QFPay"
