@@ -152,25 +152,7 @@ func TestNotificationWithThePublishedKeyIsRefused(t *testing.T) {
 // loopback is ever sent to.
 func TestSandboxCommandOnTheLAN(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, []string{"sandbox", "--listen", "0.0.0.0:0"}, cli.Env{
-			Stdout: &out, Stderr: &errb, LookupEnv: func(string) (string, bool) { return "", false },
-		})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "Ctrl-C") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no start banner: %q %q", out.String(), errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	out := startSandboxCmd(t, "0.0.0.0:0")
 	text := out.String()
 	base := regexp.MustCompile(`QFPAY_BASE_URL=(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(text)
 	tok := regexp.MustCompile(`control API token: (\S+)`).FindStringSubmatch(text)
@@ -212,25 +194,7 @@ func TestSandboxBannerPastesIntoAShell(t *testing.T) {
 		t.Skip("no sh")
 	}
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, []string{"sandbox", "--listen", "127.0.0.1:0"}, cli.Env{
-			Stdout: &out, Stderr: &errb, LookupEnv: func(string) (string, bool) { return "", false },
-		})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "Ctrl-C") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no start banner: %q %q", out.String(), errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	out := startSandboxCmd(t, "127.0.0.1:0")
 	cmd := exec.Command(sh, "-c", out.String()+"\nprintf '%s|%s|%s' \"$QFPAY_BASE_URL\" \"$QFPAY_APP_CODE\" \"$QFPAY_CLIENT_KEY\"")
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	got, err := cmd.CombinedOutput()
@@ -241,4 +205,19 @@ func TestSandboxBannerPastesIntoAShell(t *testing.T) {
 	if len(vals) != 3 || !strings.HasPrefix(vals[0], "http://127.0.0.1:") || vals[1] != sandbox.DefaultAppCode || vals[2] != sandbox.DefaultClientKey {
 		t.Errorf("pasted banner set %q\nbanner:\n%s", got, out.String())
 	}
+}
+
+// startSandboxCmd runs `qfpos sandbox --listen listen` with an empty
+// environment until the test ends, and returns its stdout once the
+// banner is out.
+func startSandboxCmd(t *testing.T, listen string) *syncBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, _, wait := start(ctx, nil, "sandbox", "--listen", listen)
+	t.Cleanup(func() {
+		cancel()
+		wait()
+	})
+	waitFor(t, out, regexp.MustCompile(`Ctrl-C`))
+	return out
 }
