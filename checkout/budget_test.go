@@ -340,3 +340,33 @@ func TestQueryRangeEndsNearNow(t *testing.T) {
 		t.Errorf("start %s after the order's creation %s", req.Start, l.from)
 	}
 }
+
+// fullPages answers every query with a full page of records.
+type fullPages struct {
+	Gateway
+	pages int
+}
+
+func (g *fullPages) Query(_ context.Context, r payment.QueryRequest) (*payment.QueryResponse, error) {
+	g.pages++
+	recs := make([]payment.Record, payment.MaxPageSize)
+	for i := range recs {
+		recs[i] = payment.Record{OutTradeNo: fmt.Sprintf("OTHER%d-%d", g.pages, i), RespCd: "0000"}
+	}
+	return &payment.QueryResponse{Records: recs}, nil
+}
+
+// An answer that is still a full page at the page cap is an error, not
+// "the orders not seen are not found".
+func TestQueryManyFullPagesAreNotNotFound(t *testing.T) {
+	g := &fullPages{}
+	e := New(g, nil, Settings{PollShare: 1})
+	ls := []lookup{{no: "A", from: time.Now(), to: time.Now()}, {no: "B", from: time.Now(), to: time.Now()}}
+	recs, _, err := e.queryMany(context.Background(), ls)
+	if err == nil || recs != nil {
+		t.Fatalf("records %v, err %v: want an error after %d full pages", recs, err, maxQueryPages)
+	}
+	if g.pages != maxQueryPages {
+		t.Errorf("%d pages read, want %d", g.pages, maxQueryPages)
+	}
+}

@@ -161,10 +161,12 @@ func (e *Engine) queryMany(ctx context.Context, ls []lookup) (map[string]payment
 			out[r.OutTradeNo] = r
 		}
 		if req.PageSize == 0 || len(resp.Records) < req.PageSize {
-			break
+			return out, date, nil
 		}
 	}
-	return out, date, nil
+	// Still full pages: what is on the next is unknown, and an order it
+	// holds must not count as "not found".
+	return nil, date, fmt.Errorf("checkout: QFPay's answer for %d orders runs past %d pages", len(ls), maxQueryPages)
 }
 
 // batches splits ls into queries of at most payment.MaxPageSize orders

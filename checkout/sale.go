@@ -628,7 +628,10 @@ func (e *Engine) closeAndConfirm(ctx context.Context, o *store.Order, final stor
 		cur, ok, err := e.closable(o.OutTradeNo)
 		switch {
 		case err != nil:
-			e.s.Logger.Error("cannot re-read the order before closing it", "out_trade_no", o.OutTradeNo, "err", err)
+			// It may be stored paid by now: no close on a guess. The
+			// queries below decide, or the order stays unknown.
+			e.s.Logger.Error("cannot re-read the order before closing it: not closed", "out_trade_no", o.OutTradeNo, "err", err)
+			return nil, fmt.Errorf("checkout: order not re-read before the close: %w", err)
 		case !ok:
 			e.s.Logger.Info("not closed: the order is paid", "out_trade_no", o.OutTradeNo)
 			return cur, nil
