@@ -475,27 +475,42 @@ func TestUnknownThenResolved(t *testing.T) {
 	}
 }
 
-// TestRateLimited: past the burst, 429 with Retry-After, before the token
-// is even looked at.
+// TestRateLimited: past the burst, 429 with Retry-After; requests without
+// the token have a bucket of their own, so a stranger's flood leaves the
+// till that holds the token its budget.
 func TestRateLimited(t *testing.T) {
 	rig := testrig.New(t, testrig.Options{})
 	s := api.New(api.Config{Engine: rig.Engine, Token: token, Ranges: days{}, Rate: 0.001, Burst: 2})
 	defer s.Close()
 	web := httptest.NewServer(s)
 	defer web.Close()
-	codes := []int{}
-	for range 4 {
-		resp, err := http.Get(web.URL + "/v1/health")
+	get := func(auth string) int {
+		req, _ := http.NewRequest("GET", web.URL+"/v1/health", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		codes = append(codes, resp.StatusCode)
 		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
 			t.Error("429 without Retry-After")
 		}
+		return resp.StatusCode
 	}
-	if codes[0] != 401 || codes[2] != 429 || codes[3] != 429 {
-		t.Fatalf("codes %v, want 401 401 429 429", codes)
+	var strangers []int
+	for range 20 {
+		strangers = append(strangers, get(""))
+	}
+	if strangers[0] != 401 || strangers[19] != 429 {
+		t.Fatalf("without the token: %v, want 401 then 429", strangers)
+	}
+	var till []int
+	for range 4 {
+		till = append(till, get(token))
+	}
+	if till[0] != 200 || till[1] != 200 || till[2] != 429 || till[3] != 429 {
+		t.Fatalf("with the token, after the strangers' flood: %v, want 200 200 429 429", till)
 	}
 }

@@ -76,7 +76,8 @@ const (
 type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
-	limiter *rate.Limiter
+	limiter *rate.Limiter   // requests with the token
+	badAuth *rate.Limiter   // requests without it: their own, smaller bucket, so a stranger cannot use up the till's
 	ctx     context.Context // sales run under it; Close ends it
 	stop    context.CancelFunc
 
@@ -110,7 +111,8 @@ func New(cfg Config) *Server {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, mux: http.NewServeMux(), limiter: rate.NewLimiter(rate.Limit(cfg.Rate), max(1, cfg.Burst)),
-		ctx: ctx, stop: stop,
+		badAuth: rate.NewLimiter(2, 5),
+		ctx:     ctx, stop: stop,
 		sales: map[string]*saleRec{}, keys: map[string]keyEntry{}, refunds: map[string]*refundEntry{},
 	}
 	s.mux.HandleFunc("GET /v1/health", s.health)
@@ -143,14 +145,21 @@ func (s *Server) Close() {
 	}
 }
 
-// ServeHTTP rate-limits, authenticates, then routes.
+// ServeHTTP authenticates, rate-limits, then routes. Requests without
+// the token are limited apart (badAuth), so that strangers on the LAN
+// cannot spend the budget of the till that holds it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter.Allow() {
+	ok := s.authorized(r)
+	lim := s.limiter
+	if !ok {
+		lim = s.badAuth
+	}
+	if !lim.Allow() {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "", "too many requests; slow down")
 		return
 	}
-	if !s.authorized(r) {
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="qfpos"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "Authorization", "a valid bearer token is required (see the token file qfpos printed at start)")
 		return

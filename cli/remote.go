@@ -52,6 +52,32 @@ func remoteError(err error) error {
 	return &ExitError{Code: ExitFailed, Err: err}
 }
 
+// post sends a POST that starts something (a sale, a refund) to the
+// running qfpos under one idempotency key, sent again with the same key
+// when no answer came: the key makes that safe. A POST never answered
+// may have started it all the same: that is exit 3 (unknown), not 1.
+func post(ctx context.Context, c *api.Client, path string, body, out any, what string) error {
+	key := newKey()
+	var err error
+	for try := 0; try < 3; try++ {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err = c.JSON(pctx, "POST", path, body, out, http.Header{"Idempotency-Key": {key}})
+		cancel()
+		var ae *api.APIError
+		if err == nil || errors.As(err, &ae) {
+			return remoteErrorOrNil(err)
+		}
+	}
+	return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("the running qfpos did not answer (%v): the %s may have started there; check with qfpos orders before trying again", err, what)}
+}
+
+func remoteErrorOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return remoteError(err)
+}
+
 func newKey() string {
 	b := make([]byte, 12)
 	rand.Read(b)
@@ -151,9 +177,8 @@ func remoteRefund(cmd *cobra.Command, c *api.Client, args []string) error {
 		req.Amount = args[1]
 	}
 	var ref api.Refund
-	err := c.JSON(cmd.Context(), "POST", "/v1/orders/"+url.PathEscape(args[0])+"/refunds", req, &ref, http.Header{"Idempotency-Key": {newKey()}})
-	if err != nil {
-		return remoteError(err)
+	if err := post(cmd.Context(), c, "/v1/orders/"+url.PathEscape(args[0])+"/refunds", req, &ref, "refund"); err != nil {
+		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "refund %s %s of %s: %s %s\n", ref.OutTradeNo, amountOf(ref.Currency, ref.Txamt), ref.Order, ref.State, ref.SysSN)
 	switch store.RefundState(ref.State) {
@@ -224,13 +249,10 @@ func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *conf
 		req.Timeout, _ = json.Marshal(timeout.String())
 	}
 	var sale api.Sale
-	// A fresh context: Ctrl-C during the POST must not leave a sale we
-	// do not know of; the key makes a retry safe.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	err := c.JSON(pctx, "POST", "/v1/sales", req, &sale, http.Header{"Idempotency-Key": {newKey()}})
-	cancel()
-	if err != nil {
-		return remoteError(err)
+	// Not cancelled by Ctrl-C: a sale we do not know of must not be left
+	// behind (post retries under one key).
+	if err := post(ctx, c, "/v1/sales", req, &sale, "sale"); err != nil {
+		return err
 	}
 	if !quiet {
 		fmt.Fprintf(w, "qfpos: sale %s on the running qfpos\n", sale.ID)
@@ -243,7 +265,10 @@ func remotePay(ctx context.Context, cmd *cobra.Command, c *api.Client, cfg *conf
 		}
 		resp, err := c.Do(ctx, "GET", "/v1/sales/"+sale.ID+"/events", nil, h)
 		if err != nil {
-			time.Sleep(time.Second)
+			select { // Ctrl-C ends the wait at once: the sale is then cancelled below
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
 			continue
 		}
 		api.ReadEvents(resp.Body, func(e api.Event) bool {

@@ -69,8 +69,8 @@ func (g *globals) serveAPI(a *App, w io.Writer) (stop func(), err error) {
 		fmt.Fprintf(w, "qfpos: API on the LAN at %s, TLS certificate SHA-256 %s\n", l.LAN, l.Fingerprint)
 	}
 	return func() {
+		srv.Close() // first: it ends the open event streams, which l's graceful close would wait for
 		l.Close()
-		srv.Close()
 	}, nil
 }
 
@@ -108,7 +108,10 @@ While it runs, 'qfpos orders', 'report', 'export', 'refund', 'reconcile' and
 			}
 			defer end()
 			eng, _ := a.Engine()
+			recovered := make(chan struct{})
+			defer func() { <-recovered }() // before a.Close: recovery writes the order file
 			go func() {
+				defer close(recovered)
 				if _, err := eng.Recover(ctx); err != nil && ctx.Err() == nil {
 					a.Log.Warn("recovery", "err", err)
 				}
