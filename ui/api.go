@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2/widget"
@@ -23,7 +24,14 @@ func (g *gui) StartSale(_ context.Context, req checkout.Request) (*checkout.Sale
 		err  error
 	}
 	ch := make(chan result, 1)
+	// Either the UI goroutine takes the request (and answers on ch) or the
+	// caller gives up on it first; never both, so a sale the caller was
+	// told did not start never starts later.
+	var taken atomic.Bool
 	g.do(func() {
+		if !taken.CompareAndSwap(false, true) {
+			return // the caller has given up
+		}
 		if g.sale != nil || g.amount.starting || g.closing || g.screen != screenAmount && g.screen != screenResult {
 			ch <- result{err: qfapp.ErrBusy}
 			return
@@ -53,8 +61,14 @@ func (g *gui) StartSale(_ context.Context, req checkout.Request) (*checkout.Sale
 	case r := <-ch:
 		return r.sale, r.err
 	case <-time.After(15 * time.Second):
-		return nil, errors.New("the cashier window did not answer")
 	case <-g.ctx.Done():
-		return nil, qfapp.ErrBusy
 	}
+	if taken.CompareAndSwap(false, true) {
+		if g.ctx.Err() != nil {
+			return nil, qfapp.ErrBusy
+		}
+		return nil, errors.New("the cashier window did not answer")
+	}
+	r := <-ch // taken just now: its answer comes
+	return r.sale, r.err
 }

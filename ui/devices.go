@@ -367,18 +367,21 @@ func (g *gui) printRefund(o *store.Order, no string, b *widget.Button) {
 	})
 }
 
-// printDay prints the end-of-day report of the day that holds day.
+// printDay prints the end-of-day report of the day that holds day. The
+// day's totals are read off the UI goroutine, with the printing.
 func (g *gui) printDay(day time.Time, b *widget.Button) {
-	rc, err := qfapp.DayReceipt(g.cfg, g.eng.Store(), day, g.d.Now())
-	if err != nil {
-		g.message(g.tr.T("error.title"), err.Error())
-		return
-	}
+	cfg, st, now, ctx := *g.cfg, g.eng.Store(), g.d.Now(), g.ctx
 	b.Disable()
-	g.printJob(rc, func(err error) {
-		b.Enable()
-		if err != nil {
-			g.message(g.tr.T("receipt.failed_title"), g.tr.T("receipt.failed", err.Error()))
+	go func() {
+		rc, err := qfapp.DayReceipt(&cfg, st, day, now)
+		if err == nil {
+			err = qfapp.PrintReceipt(ctx, &cfg, rc)
 		}
-	})
+		g.do(func() {
+			b.Enable()
+			if err != nil {
+				g.message(g.tr.T("receipt.failed_title"), g.tr.T("receipt.failed", err.Error()))
+			}
+		})
+	}()
 }
