@@ -112,6 +112,7 @@ const (
 
 // Server serves the JSAPI pages; it is an http.Handler.
 type Server struct {
+	clients    clients // each client's rate limit (limit.go): the pages face the internet, and each reads the order file
 	co         Checkout
 	qf         QFPay
 	cfg        Config
@@ -165,6 +166,7 @@ func New(co Checkout, qf QFPay, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		co: co, qf: qf, cfg: cfg, public: public,
+		clients:    clients{now: time.Now}, // real time: a test clock that stands still would never refill the buckets
 		simplified: strings.EqualFold(cfg.Language, "zh-Hans"),
 		log:        log.With("component", "jsapi"),
 		started:    map[string]*started{},
@@ -212,6 +214,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}()
+	if !s.clients.allow(r) {
+		h.Set("Retry-After", "1")
+		s.render(rw, http.StatusTooManyRequests, page{Icon: iconInfo, Title: s.t("busy.title"), Body: []text{s.t("slow.body")}})
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		s.render(rw, http.StatusMethodNotAllowed, page{Icon: iconInfo, Title: s.t("method.title"), Body: []text{s.t("method.body")}})

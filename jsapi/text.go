@@ -72,6 +72,7 @@ var messages = map[string]msg{
 		"此付款無法再接受微信授權，沒有收取任何費用。請向櫃檯索取新的二維碼。",
 		"此付款无法再接受微信授权，没有收取任何费用。请向柜台索取新的二维码。"},
 	"busy.title": {"Please wait a moment", "請稍候", "请稍候"},
+	"slow.body":  {"Too many requests reached this page just now. Nothing was charged. Please try again in a moment.", "剛才此頁收到太多請求。未有扣款，請稍後再試。", "刚才此页收到太多请求。未扣款，请稍后再试。"},
 	"busy.body": {"Another WeChat sign-in for this payment is being checked. Nothing was charged. Please try again in a moment.",
 		"此付款的另一個微信授權正在確認中，沒有收取任何費用。請稍後再試。",
 		"此付款的另一个微信授权正在确认中，没有收取任何费用。请稍后再试。"},
