@@ -25,7 +25,10 @@ func TestDefaultPollGaps(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { srv.Close() })
-		client, _ := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey, payment.WithLocation(time.UTC))
+		client, err := payment.NewClient(srv.URL(), sandbox.DefaultAppCode, sandbox.DefaultClientKey, payment.WithLocation(time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
 		st, err := store.Open(filepath.Join(t.TempDir(), "orders.db"), store.WithNoSync())
 		if err != nil {
 			t.Fatal(err)
@@ -43,6 +46,9 @@ func TestDefaultPollGaps(t *testing.T) {
 		}
 		if final := sale.Wait(); final.State != store.StateExpired {
 			t.Fatalf("final = %+v", final)
+		}
+		if len(gw.at) < 100 { // five minutes at 1.25 s, then 2.5 s
+			t.Fatalf("run %d: %d queries in a five-minute sale", run, len(gw.at))
 		}
 		if got := mostInAMinute(gw.at); got > 50 {
 			t.Errorf("run %d: %d queries in one 60 s window", run, got)

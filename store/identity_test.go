@@ -66,7 +66,10 @@ func TestIdentity(t *testing.T) {
 			mustCreate(t, s, newOrder("o1", t0))
 			s.Close()
 			for i, o := range c.opens {
-				before, _ := os.ReadFile(path)
+				before, err := os.ReadFile(path)
+				if err != nil || len(before) == 0 {
+					t.Fatalf("open %d: the file before: %d bytes, %v", i, len(before), err)
+				}
 				s, err := Open(path, WithIdentity(o.want, o.legacy))
 				if o.err == "" {
 					if err != nil {
@@ -92,7 +95,7 @@ func TestIdentity(t *testing.T) {
 				if msg := err.Error(); !strings.HasPrefix(msg, path+" is ") || !strings.Contains(msg, o.err) || strings.Contains(msg, "\n") {
 					t.Errorf("open %d: message %q\nwant %q after the path", i, msg, o.err)
 				}
-				if after, _ := os.ReadFile(path); string(after) != string(before) {
+				if after, err := os.ReadFile(path); err != nil || string(after) != string(before) {
 					t.Errorf("open %d: a refused file was changed", i)
 				}
 			}
