@@ -33,6 +33,8 @@ func TestPostNeverAnsweredIsUnknown(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Code != ExitUnknown {
 		t.Fatalf("err %v, want exit %d", err, ExitUnknown)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(keys) != 1 {
 		t.Errorf("keys sent: %v, want one key for every try", keys)
 	}
