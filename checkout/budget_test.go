@@ -370,3 +370,35 @@ func TestQueryManyFullPagesAreNotNotFound(t *testing.T) {
 		t.Errorf("%d pages read, want %d", g.pages, maxQueryPages)
 	}
 }
+
+// stillClock stands still and counts how long it was asked to wait.
+type stillClock struct {
+	now    time.Time
+	waited time.Duration
+}
+
+func (c *stillClock) Now() time.Time { return c.now }
+func (c *stillClock) After(d time.Duration) <-chan time.Time {
+	c.waited += d
+	c.now = c.now.Add(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+// With a small share the bucket holds one request: a full bucket is all a
+// live sale needs, so a sign-in does not wait out its yield for a second
+// token that can never be there.
+func TestYieldWithABurstOfOne(t *testing.T) {
+	clock := &stillClock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := New(nil, nil, Settings{PollShare: 0.05, Clock: clock})
+	if e.limiter.Burst() != 1 {
+		t.Fatalf("burst %d, want 1 for this share", e.limiter.Burst())
+	}
+	if err := e.yield(context.Background(), clock.Now().Add(signInYield)); err != nil {
+		t.Fatal(err)
+	}
+	if clock.waited != 0 {
+		t.Errorf("waited %s with a full bucket", clock.waited)
+	}
+}

@@ -360,16 +360,37 @@ func jitter(d time.Duration, j float64) time.Duration {
 	return time.Duration(float64(d) * f)
 }
 
+// yield waits, on the engine's clock, while the bucket holds less than a
+// live sale's next request needs (two, or the whole burst when that is
+// smaller), until until (zero: for as long as it takes): work that can
+// wait lets a sale's query go first.
+func (e *Engine) yield(ctx context.Context, until time.Time) error {
+	need := float64(min(2, e.limiter.Burst()))
+	step := time.Duration(float64(time.Second) / float64(e.limiter.Limit()))
+	for e.limiter.TokensAt(e.s.Clock.Now()) < need {
+		d := step
+		if !until.IsZero() {
+			left := until.Sub(e.s.Clock.Now())
+			if left <= 0 {
+				return nil
+			}
+			d = min(d, left)
+		}
+		if err := e.wait(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // throttle waits, on the engine's clock, for the engine's share of the
 // merchant's QFPay request budget. Background work (see background) takes
 // a request only while the bucket holds more than one, so a waiting
 // customer's sale is never starved by recovery of old orders.
 func (e *Engine) throttle(ctx context.Context) error {
 	if ctx.Value(backgroundKey{}) != nil {
-		for e.limiter.TokensAt(e.s.Clock.Now()) < float64(min(2, e.limiter.Burst())) {
-			if err := e.wait(ctx, time.Duration(float64(time.Second)/float64(e.limiter.Limit()))); err != nil {
-				return err
-			}
+		if err := e.yield(ctx, time.Time{}); err != nil {
+			return err
 		}
 	}
 	now := e.s.Clock.Now()

@@ -667,12 +667,8 @@ func (e *Engine) OpenID(ctx context.Context, parent, code string, exchange func(
 func (e *Engine) signInBudget(ctx context.Context) error {
 	e.jsapi.budget.Lock()
 	defer e.jsapi.budget.Unlock()
-	until := e.s.Clock.Now().Add(signInYield)
-	step := time.Duration(float64(time.Second) / float64(e.limiter.Limit()))
-	for e.limiter.TokensAt(e.s.Clock.Now()) < 2 && e.s.Clock.Now().Before(until) {
-		if err := e.wait(ctx, min(step, until.Sub(e.s.Clock.Now()))); err != nil {
-			return err
-		}
+	if err := e.yield(ctx, e.s.Clock.Now().Add(signInYield)); err != nil {
+		return err
 	}
 	return e.spend(ctx)
 }
